@@ -1,0 +1,109 @@
+//! The lesson's activation functions: sigmoid and softmax.
+
+use ndarray::{Array, ArrayRef, Axis, Dimension};
+
+/// The logistic function, element by element: σ(z) = 1 / (1 + e⁻ᶻ).
+///
+/// Never NaN for finite input: very negative z give 0, very positive z give 1.
+///
+/// # Example
+/// ```
+/// use erstes_netz::sigmoid;
+/// use erstes_netz::ndarray::array;
+/// let a = sigmoid(&array![0.0, 1000.0, -1000.0]);
+/// assert_eq!(a, array![0.5, 1.0, 0.0]);
+/// ```
+pub fn sigmoid<D: Dimension>(z: &ArrayRef<f64, D>) -> Array<f64, D> {
+    z.mapv(|v| 1.0 / (1.0 + (-v).exp()))
+}
+
+/// Softmax along `axis`: softmax(z)ᵢ = e^(zᵢ − m) / Σⱼ e^(zⱼ − m), m = maxⱼ zⱼ.
+///
+/// With `Axis(1)` every row of a matrix becomes a probability distribution
+/// (entries in [0, 1], summing to 1). Subtracting the row maximum m does not
+/// change the result mathematically but keeps `exp` from overflowing: the
+/// original `np.exp(x) / np.sum(np.exp(x))` gives NaN for an input of 1000.
+///
+/// # Panics
+/// If `axis` does not exist for `z` (German message).
+///
+/// # Example
+/// ```
+/// use erstes_netz::softmax;
+/// use erstes_netz::ndarray::{array, Axis};
+/// let p = softmax(&array![[1000.0, 1000.0], [0.0, f64::ln(3.0)]], Axis(1));
+/// assert_eq!(p.row(0).to_vec(), vec![0.5, 0.5]);
+/// assert!((p[[1, 1]] - 0.75).abs() < 1e-15);
+/// ```
+#[track_caller]
+pub fn softmax<D: Dimension>(z: &ArrayRef<f64, D>, axis: Axis) -> Array<f64, D> {
+    assert!(
+        axis.index() < z.ndim(),
+        "softmax: Achse Axis({}) gibt es nicht, das Array hat nur {} Dimension(en). \
+         Für eine Matrix mit einem Bild pro Zeile: softmax(&z, Axis(1)).",
+        axis.index(),
+        z.ndim()
+    );
+    let mut out = z.to_owned();
+    for mut lane in out.lanes_mut(axis) {
+        let max = lane.fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+        // A lane of only -inf (or empty) has no finite maximum to subtract.
+        let shift = if max.is_finite() { max } else { 0.0 };
+        lane.mapv_inplace(|v| (v - shift).exp());
+        let sum = lane.sum();
+        lane.mapv_inplace(|v| v / sum);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_abs_diff_eq;
+    use ndarray::{Array1, Array2, array};
+
+    #[test]
+    fn sigmoid_hand_computed() {
+        let z = array![[0.0, 2.0], [-2.0, 1.0]];
+        let e2 = 2f64.exp();
+        let expected = array![[0.5, e2 / (1.0 + e2)], [1.0 / (1.0 + e2), 0.7310585786300049]];
+        assert_abs_diff_eq!(sigmoid(&z), expected, epsilon = 1e-15);
+    }
+
+    #[test]
+    fn sigmoid_saturates_without_nan() {
+        let a = sigmoid(&array![1e6, -1e6, 710.0, -710.0]);
+        assert_eq!(a, array![1.0, 0.0, 1.0, 0.0]);
+    }
+
+    #[test]
+    fn softmax_hand_computed() {
+        // e^0 : e^ln2 : e^ln5 = 1 : 2 : 5
+        let z = array![[0.0, 2f64.ln(), 5f64.ln()]];
+        let p = softmax(&z, Axis(1));
+        assert_abs_diff_eq!(p, array![[0.125, 0.25, 0.625]], epsilon = 1e-15);
+    }
+
+    #[test]
+    fn softmax_large_inputs_stay_finite() {
+        let z = array![[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, -1000.0], [1e308, -1e308, 0.0]];
+        let p = softmax(&z, Axis(1));
+        assert!(p.iter().all(|v| v.is_finite()), "{p}");
+        assert_abs_diff_eq!(p.row(0), array![1.0, 0.0, 0.0], epsilon = 1e-300);
+        assert_abs_diff_eq!(p.row(1), Array1::from_elem(3, 1.0 / 3.0), epsilon = 1e-15);
+        assert_abs_diff_eq!(p.row(2), array![1.0, 0.0, 0.0], epsilon = 1e-300);
+    }
+
+    #[test]
+    fn softmax_along_axis_0_normalises_columns() {
+        let z = array![[0.0, 1.0], [0.0, 1.0]];
+        let p = softmax(&z, Axis(0));
+        assert_eq!(p, Array2::from_elem((2, 2), 0.5));
+    }
+
+    #[test]
+    #[should_panic(expected = "Achse Axis(1) gibt es nicht")]
+    fn softmax_wrong_axis_explains() {
+        softmax(&array![1.0, 2.0], Axis(1));
+    }
+}

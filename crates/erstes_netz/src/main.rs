@@ -1,0 +1,356 @@
+//! `erstes-netz`: trains the lesson's network from the terminal.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use erstes_netz::ndarray::{Array1, Array2};
+use erstes_netz::{
+    DataSource, NumpyRng, data_dir, download_mnist, evaluate, german_count, init_weights,
+    load_csv, load_idx, load_weights, min_max, one_hot_with_classes, save_weights, train_epoch,
+};
+
+const USAGE: &str = "\
+erstes-netz – das neuronale Netz der Lektion „Erstes Neuronales Netzwerk“
+
+Aufruf:
+  erstes-netz train [OPTIONEN]     Netz trainieren (Standard: 50 Epochen, lr 0,1, 300 versteckte Neuronen)
+  erstes-netz download [--dir ORDNER]
+                                   vollständiges MNIST der Original-Lektion herunterladen
+  erstes-netz help                 diese Hilfe
+
+Optionen für train:
+  --train PFAD          Trainingsdaten: CSV der Lektion (.csv, .csv.gz) oder IDX-Bilddatei
+                        (*-images-idx3-ubyte[.gz]; die Labels werden daneben gesucht)
+  --train-labels PFAD   IDX-Labeldatei, falls sie anders heißt
+  --test PFAD           Testdaten, wie --train (mit --train zusammen anzugeben)
+  --test-labels PFAD    IDX-Labeldatei der Testdaten
+                        ohne --train/--test: vollständiges MNIST aus dem data-Ordner,
+                        sonst die mitgelieferten 10.000 Ziffern
+  --hidden N            Neuronen der versteckten Schicht (Standard 300)
+  --epochs N            Anzahl der Epochen (Standard 50)
+  --lr X                Lernrate (Standard 0.1)
+  --seed N              Seed des numpy-kompatiblen Zufallsgenerators (Standard 1234,
+                        gleiche Startgewichte wie np.random.seed(N) in Python)
+  --init DATEI.npz      mit diesen Gewichten starten statt zufällig (W0, W1, b0, b1)
+  --save DATEI.npz      Gewichte am Ende speichern (numpy-lesbar)
+  --json                je Epoche eine JSON-Zeile: epoch, loss, accuracy, test_loss,
+                        test_accuracy, seconds
+";
+
+const CLASSES: usize = 10;
+
+/// Wrong use of the command line: exit code 2 and a pointer to the help.
+struct UsageError(String);
+
+impl From<lexopt::Error> for UsageError {
+    fn from(e: lexopt::Error) -> Self {
+        UsageError(german_lexopt(&e))
+    }
+}
+
+fn german_lexopt(e: &lexopt::Error) -> String {
+    match e {
+        lexopt::Error::MissingValue { option } => format!(
+            "Option {} braucht einen Wert",
+            option.as_deref().unwrap_or("?")
+        ),
+        lexopt::Error::UnexpectedOption(o) => format!("unbekannte Option {o}"),
+        lexopt::Error::UnexpectedArgument(a) => {
+            format!("unerwartetes Argument {}", a.to_string_lossy())
+        }
+        lexopt::Error::UnexpectedValue { option, value } => format!(
+            "Option {option} nimmt keinen Wert, gefunden {}",
+            value.to_string_lossy()
+        ),
+        lexopt::Error::ParsingFailed { value, error } => {
+            format!("„{value}“ ist kein gültiger Wert: {error}")
+        }
+        other => other.to_string(),
+    }
+}
+
+#[derive(Debug)]
+struct TrainArgs {
+    train: Option<PathBuf>,
+    train_labels: Option<PathBuf>,
+    test: Option<PathBuf>,
+    test_labels: Option<PathBuf>,
+    hidden: Option<usize>,
+    epochs: usize,
+    lr: f64,
+    seed: u32,
+    init: Option<PathBuf>,
+    save: Option<PathBuf>,
+    json: bool,
+}
+
+enum Command {
+    Train(TrainArgs),
+    Download { dir: PathBuf },
+    Help,
+}
+
+fn parse_number<T: std::str::FromStr>(
+    parser: &mut lexopt::Parser,
+    option: &str,
+    what: &str,
+) -> Result<T, UsageError> {
+    let value = parser.value()?;
+    let text = value.to_string_lossy();
+    text.parse()
+        .map_err(|_| UsageError(format!("{option} erwartet {what}, gefunden „{text}“")))
+}
+
+fn parse_args() -> Result<Command, UsageError> {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_env();
+    let command = match parser.next()? {
+        Some(Value(cmd)) => cmd.to_string_lossy().into_owned(),
+        Some(Long("help") | Short('h')) | None => return Ok(Command::Help),
+        Some(other) => return Err(other.unexpected().into()),
+    };
+    match command.as_str() {
+        "help" => Ok(Command::Help),
+        "download" => {
+            let mut dir = data_dir();
+            while let Some(arg) = parser.next()? {
+                match arg {
+                    Long("dir") => dir = parser.value()?.into(),
+                    Long("help") | Short('h') => return Ok(Command::Help),
+                    _ => return Err(arg.unexpected().into()),
+                }
+            }
+            Ok(Command::Download { dir })
+        }
+        "train" => {
+            let mut a = TrainArgs {
+                train: None,
+                train_labels: None,
+                test: None,
+                test_labels: None,
+                hidden: None,
+                epochs: 50,
+                lr: 0.1,
+                seed: 1234,
+                init: None,
+                save: None,
+                json: false,
+            };
+            while let Some(arg) = parser.next()? {
+                match arg {
+                    Long("train") => a.train = Some(parser.value()?.into()),
+                    Long("train-labels") => a.train_labels = Some(parser.value()?.into()),
+                    Long("test") => a.test = Some(parser.value()?.into()),
+                    Long("test-labels") => a.test_labels = Some(parser.value()?.into()),
+                    Long("hidden") => {
+                        a.hidden = Some(parse_number(&mut parser, "--hidden", "eine positive ganze Zahl")?)
+                    }
+                    Long("epochs") => {
+                        a.epochs = parse_number(&mut parser, "--epochs", "eine ganze Zahl ≥ 0")?
+                    }
+                    Long("lr") => a.lr = parse_number(&mut parser, "--lr", "eine Zahl wie 0.1")?,
+                    Long("seed") => {
+                        a.seed = parse_number(&mut parser, "--seed", "eine ganze Zahl von 0 bis 4294967295")?
+                    }
+                    Long("init") => a.init = Some(parser.value()?.into()),
+                    Long("save") => a.save = Some(parser.value()?.into()),
+                    Long("json") => a.json = true,
+                    Long("help") | Short('h') => return Ok(Command::Help),
+                    _ => return Err(arg.unexpected().into()),
+                }
+            }
+            if a.hidden == Some(0) {
+                return Err(UsageError("--hidden muss mindestens 1 sein".into()));
+            }
+            if !(a.lr.is_finite() && a.lr > 0.0) {
+                return Err(UsageError(format!("--lr muss eine positive Zahl sein, gefunden {}", a.lr)));
+            }
+            if a.train.is_some() != a.test.is_some() {
+                return Err(UsageError(
+                    "--train und --test nur zusammen angeben (oder beide weglassen für die Standarddaten)"
+                        .into(),
+                ));
+            }
+            Ok(Command::Train(a))
+        }
+        other => Err(UsageError(format!(
+            "unbekannter Befehl „{other}“ (bekannt: train, download, help)"
+        ))),
+    }
+}
+
+/// Reads a CSV or, for IDX image files, the image file and its label file.
+fn load_path(path: &Path, labels: Option<&Path>) -> erstes_netz::Result<(Array2<f64>, Array1<usize>)> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let is_idx = name.contains("idx3-ubyte") || labels.is_some();
+    if !is_idx {
+        return load_csv(path);
+    }
+    let labels = match labels {
+        Some(l) => l.to_path_buf(),
+        None => path.with_file_name(
+            name.replace("images-idx3", "labels-idx1").replace("images.idx3", "labels.idx1"),
+        ),
+    };
+    load_idx(path, labels)
+}
+
+type Split = (Array2<f64>, Array1<usize>);
+
+fn load_train_test(a: &TrainArgs) -> erstes_netz::Result<(Split, Split, String)> {
+    match (&a.train, &a.test) {
+        (Some(train), Some(test)) => {
+            let tr = load_path(train, a.train_labels.as_deref())?;
+            let te = load_path(test, a.test_labels.as_deref())?;
+            let what = format!("{} und {}", train.display(), test.display());
+            Ok((tr, te, what))
+        }
+        _ => {
+            let data = DataSource::find(&data_dir())?.load()?;
+            let what = data.to_string();
+            Ok((
+                (data.train_images, data.train_labels),
+                (data.test_images, data.test_labels),
+                what,
+            ))
+        }
+    }
+}
+
+fn json_number(v: f64) -> String {
+    if v.is_finite() { format!("{v}") } else { "null".into() }
+}
+
+fn train(a: TrainArgs) -> Result<(), String> {
+    let ((train_x, train_labels), (test_x, test_labels), what) =
+        load_train_test(&a).map_err(|e| e.to_string())?;
+    if train_x.ncols() != test_x.ncols() {
+        return Err(format!(
+            "Trainingsbilder haben {} Pixel, Testbilder {}: die Daten passen nicht zusammen",
+            train_x.ncols(),
+            test_x.ncols()
+        ));
+    }
+    let info = |line: String| {
+        if a.json {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    };
+    if a.train.is_some() {
+        info(format!(
+            "Daten: {} Trainings- und {} Testbilder aus {what}",
+            german_count(train_labels.len()),
+            german_count(test_labels.len())
+        ));
+    } else {
+        info(what);
+    }
+
+    // As in the lesson: scale each set to [0, 1], encode the labels one-hot.
+    let train_x = min_max(&train_x);
+    let test_x = min_max(&test_x);
+    let train_y = one_hot_with_classes(&train_labels, CLASSES);
+    let test_y = one_hot_with_classes(&test_labels, CLASSES);
+
+    let (mut w, mut b) = match &a.init {
+        Some(path) => {
+            let (w, b) = load_weights(path).map_err(|e| e.to_string())?;
+            if w[0].ncols() != train_x.ncols() || w[1].nrows() != CLASSES {
+                return Err(format!(
+                    "Gewichtsdatei {}: W0 hat die Form ({}, {}), W1 ({}, {}); die Daten brauchen \
+                     {} Eingaben und {CLASSES} Ausgaben",
+                    path.display(),
+                    w[0].nrows(),
+                    w[0].ncols(),
+                    w[1].nrows(),
+                    w[1].ncols(),
+                    train_x.ncols()
+                ));
+            }
+            if let Some(h) = a.hidden.filter(|&h| h != w[0].nrows()) {
+                return Err(format!(
+                    "--hidden {h} passt nicht zu {} mit {} versteckten Neuronen",
+                    path.display(),
+                    w[0].nrows()
+                ));
+            }
+            info(format!("Startgewichte aus {}", path.display()));
+            (w, b)
+        }
+        None => {
+            let hidden = a.hidden.unwrap_or(300);
+            let mut rng = NumpyRng::seed(a.seed);
+            info(format!("Startgewichte zufällig, Seed {} (wie np.random.seed)", a.seed));
+            init_weights(train_x.ncols(), hidden, CLASSES, &mut rng)
+        }
+    };
+    info(format!(
+        "Netz: {} → {} → {CLASSES}, Lernrate {}, {} Epochen",
+        w[0].ncols(),
+        w[0].nrows(),
+        a.lr,
+        a.epochs
+    ));
+
+    for epoch in 1..=a.epochs {
+        let start = Instant::now();
+        // Test values with the same weights as the epoch's training values.
+        let (test_loss, test_acc) = evaluate(&w, &b, &test_x, &test_y, &test_labels);
+        let (w2, b2, loss, acc) = train_epoch(w, b, &train_x, &train_y, &train_labels, a.lr);
+        (w, b) = (w2, b2);
+        let seconds = start.elapsed().as_secs_f64();
+        if a.json {
+            println!(
+                "{{\"epoch\": {epoch}, \"loss\": {}, \"accuracy\": {}, \"test_loss\": {}, \
+                 \"test_accuracy\": {}, \"seconds\": {}}}",
+                json_number(loss),
+                json_number(acc),
+                json_number(test_loss),
+                json_number(test_acc),
+                json_number(seconds)
+            );
+        } else {
+            println!(
+                "Epoche {:>3}/{}  Loss {loss:.4}  Accuracy {acc:.4}  Test-Loss {test_loss:.4}  \
+                 Test-Accuracy {test_acc:.4}  ({seconds:.2} s)",
+                epoch,
+                a.epochs
+            );
+        }
+    }
+    if let Some(path) = &a.save {
+        save_weights(path, &w, &b).map_err(|e| e.to_string())?;
+        info(format!("Gewichte gespeichert in {}", path.display()));
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let command = match parse_args() {
+        Ok(c) => c,
+        Err(UsageError(msg)) => {
+            eprintln!("Fehler: {msg}\nHilfe: erstes-netz help");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match command {
+        Command::Help => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Command::Download { dir } => download_mnist(&dir, None)
+            .map(|source| println!("Fertig: {} in {}", source.name(), dir.display()))
+            .map_err(|e| e.to_string()),
+        Command::Train(args) => train(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("Fehler: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
