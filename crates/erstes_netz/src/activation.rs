@@ -66,7 +66,10 @@ mod tests {
     fn sigmoid_hand_computed() {
         let z = array![[0.0, 2.0], [-2.0, 1.0]];
         let e2 = 2f64.exp();
-        let expected = array![[0.5, e2 / (1.0 + e2)], [1.0 / (1.0 + e2), 0.7310585786300049]];
+        let expected = array![
+            [0.5, e2 / (1.0 + e2)],
+            [1.0 / (1.0 + e2), 0.7310585786300049]
+        ];
         assert_abs_diff_eq!(sigmoid(&z), expected, epsilon = 1e-15);
     }
 
@@ -86,7 +89,11 @@ mod tests {
 
     #[test]
     fn softmax_large_inputs_stay_finite() {
-        let z = array![[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, -1000.0], [1e308, -1e308, 0.0]];
+        let z = array![
+            [1000.0, 0.0, -1000.0],
+            [-1000.0, -1000.0, -1000.0],
+            [1e308, -1e308, 0.0]
+        ];
         let p = softmax(&z, Axis(1));
         assert!(p.iter().all(|v| v.is_finite()), "{p}");
         assert_abs_diff_eq!(p.row(0), array![1.0, 0.0, 0.0], epsilon = 1e-300);

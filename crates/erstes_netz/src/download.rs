@@ -22,8 +22,8 @@ pub const LESSON_URLS: [&str; 2] = [
 ///
 /// # Errors
 /// [`Error::Download`] for network failures, HTTP errors and short bodies
-/// (nothing is left behind), [`Error::Io`] if the folder is not writable, or
-/// whatever `check` returns.
+/// (nothing is left behind), also when `check` rejects the file (its error is
+/// quoted); [`Error::Io`] if the folder is not writable.
 pub fn download_file(
     url: &str,
     dest: &Path,
@@ -65,19 +65,24 @@ pub fn download_file(
         if n == 0 {
             break;
         }
-        tmp.write_all(&buf[..n]).map_err(|e| Error::io(tmp.path(), e))?;
+        tmp.write_all(&buf[..n])
+            .map_err(|e| Error::io(tmp.path(), e))?;
         received += n as u64;
     }
     if let Some(expected) = expected_len
         && received != expected
     {
-        return Err(fail(format!("erwartet {expected} Bytes, erhalten {received}")));
+        return Err(fail(format!(
+            "erwartet {expected} Bytes, erhalten {received}"
+        )));
     }
     if received == 0 {
         return Err(fail("leere Antwort (0 Bytes)".into()));
     }
-    tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
-    check(tmp.path())?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io(tmp.path(), e))?;
+    check(tmp.path()).map_err(|e| fail(format!("der Inhalt ist unbrauchbar: {e}")))?;
     tmp.persist(dest).map_err(|e| Error::io(dest, e.error))?;
     Ok(())
 }
@@ -89,13 +94,16 @@ pub fn download_file(
 /// [`load_csv`] before it is stored, so the cache only ever holds valid data.
 ///
 /// # Errors
-/// See [`download_file`]; a downloaded file that is not valid lesson CSV gives
-/// the error of [`load_csv`] (naming the temporary file) and is discarded.
+/// See [`download_file`]; a downloaded file that is not valid lesson CSV is
+/// discarded, and the error quotes what [`load_csv`] found.
 pub fn download_mnist(dir: &Path, urls: Option<[&str; 2]>) -> Result<DataSource> {
     for (url, name) in urls.unwrap_or(LESSON_URLS).into_iter().zip(FULL_CSV) {
         let dest = dir.join(name);
         if dest.is_file() {
-            eprintln!("{} ist schon vorhanden, kein Download nötig.", dest.display());
+            eprintln!(
+                "{} ist schon vorhanden, kein Download nötig.",
+                dest.display()
+            );
             continue;
         }
         eprintln!("Lade {url} → {} …", dest.display());
@@ -103,4 +111,3 @@ pub fn download_mnist(dir: &Path, urls: Option<[&str; 2]>) -> Result<DataSource>
     }
     DataSource::find(dir)
 }
-

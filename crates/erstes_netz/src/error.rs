@@ -27,7 +27,10 @@ pub enum Error {
 
     /// The file (after decompression) holds no data.
     #[error("Die Datei {path} ist leer: erwartet {expected}, gefunden 0 Bytes")]
-    Empty { path: PathBuf, expected: &'static str },
+    Empty {
+        path: PathBuf,
+        expected: &'static str,
+    },
 
     /// The gzip stream is cut off or damaged.
     #[error(
@@ -104,9 +107,7 @@ pub enum Error {
     },
 
     /// An IDX file is shorter or longer than its header says.
-    #[error(
-        "{path}: laut Kopf {expected} Bytes Daten (ab Byte {offset}), gefunden {found}{hint}"
-    )]
+    #[error("{path}: laut Kopf {expected} Bytes Daten (ab Byte {offset}), gefunden {found}{hint}")]
     IdxLength {
         path: PathBuf,
         offset: usize,

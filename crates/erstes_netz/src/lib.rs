@@ -53,6 +53,7 @@ mod weights_file;
 
 // The notebook and the crate must agree on these versions: use them from here.
 pub use ndarray;
+pub use ndarray_npy;
 pub use ndarray_rand;
 pub use rand;
 pub use rand_distr;
@@ -66,7 +67,9 @@ pub use data::{
 pub use download::{LESSON_URLS, download_file, download_mnist};
 pub use error::{Error, Result};
 pub use linalg::{matmul, randn};
-pub use model::{Biases, Weights, accuracy, back_prop, calc_loss, forward_pass, init_weights, update};
+pub use model::{
+    Biases, Weights, accuracy, back_prop, calc_loss, forward_pass, init_weights, update,
+};
 pub use numpy_rng::NumpyRng;
 pub use preprocess::{min_max, one_hot, one_hot_with_classes};
 pub use train::{evaluate, train_epoch};

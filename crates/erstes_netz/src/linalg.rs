@@ -2,7 +2,7 @@
 
 use std::any::Any;
 
-use ndarray::{Array, ArrayRef2, Array2, Dimension, ShapeBuilder};
+use ndarray::{Array, Array2, ArrayRef2, Dimension, ShapeBuilder};
 use ndarray_rand::RandomExt;
 use rand::Rng;
 use rand_distr::StandardNormal;

@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use erstes_netz::ndarray::{Array1, Array2};
 use erstes_netz::{
-    DataSource, NumpyRng, data_dir, download_mnist, evaluate, german_count, init_weights,
-    load_csv, load_idx, load_weights, min_max, one_hot_with_classes, save_weights, train_epoch,
+    DataSource, NumpyRng, data_dir, download_mnist, evaluate, german_count, init_weights, load_csv,
+    load_idx, load_weights, min_max, one_hot_with_classes, save_weights, train_epoch,
 };
 
 const USAGE: &str = "\
@@ -144,14 +144,22 @@ fn parse_args() -> Result<Command, UsageError> {
                     Long("test") => a.test = Some(parser.value()?.into()),
                     Long("test-labels") => a.test_labels = Some(parser.value()?.into()),
                     Long("hidden") => {
-                        a.hidden = Some(parse_number(&mut parser, "--hidden", "eine positive ganze Zahl")?)
+                        a.hidden = Some(parse_number(
+                            &mut parser,
+                            "--hidden",
+                            "eine positive ganze Zahl",
+                        )?)
                     }
                     Long("epochs") => {
                         a.epochs = parse_number(&mut parser, "--epochs", "eine ganze Zahl ≥ 0")?
                     }
                     Long("lr") => a.lr = parse_number(&mut parser, "--lr", "eine Zahl wie 0.1")?,
                     Long("seed") => {
-                        a.seed = parse_number(&mut parser, "--seed", "eine ganze Zahl von 0 bis 4294967295")?
+                        a.seed = parse_number(
+                            &mut parser,
+                            "--seed",
+                            "eine ganze Zahl von 0 bis 4294967295",
+                        )?
                     }
                     Long("init") => a.init = Some(parser.value()?.into()),
                     Long("save") => a.save = Some(parser.value()?.into()),
@@ -164,7 +172,10 @@ fn parse_args() -> Result<Command, UsageError> {
                 return Err(UsageError("--hidden muss mindestens 1 sein".into()));
             }
             if !(a.lr.is_finite() && a.lr > 0.0) {
-                return Err(UsageError(format!("--lr muss eine positive Zahl sein, gefunden {}", a.lr)));
+                return Err(UsageError(format!(
+                    "--lr muss eine positive Zahl sein, gefunden {}",
+                    a.lr
+                )));
             }
             if a.train.is_some() != a.test.is_some() {
                 return Err(UsageError(
@@ -181,8 +192,14 @@ fn parse_args() -> Result<Command, UsageError> {
 }
 
 /// Reads a CSV or, for IDX image files, the image file and its label file.
-fn load_path(path: &Path, labels: Option<&Path>) -> erstes_netz::Result<(Array2<f64>, Array1<usize>)> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+fn load_path(
+    path: &Path,
+    labels: Option<&Path>,
+) -> erstes_netz::Result<(Array2<f64>, Array1<usize>)> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let is_idx = name.contains("idx3-ubyte") || labels.is_some();
     if !is_idx {
         return load_csv(path);
@@ -190,7 +207,8 @@ fn load_path(path: &Path, labels: Option<&Path>) -> erstes_netz::Result<(Array2<
     let labels = match labels {
         Some(l) => l.to_path_buf(),
         None => path.with_file_name(
-            name.replace("images-idx3", "labels-idx1").replace("images.idx3", "labels.idx1"),
+            name.replace("images-idx3", "labels-idx1")
+                .replace("images.idx3", "labels.idx1"),
         ),
     };
     load_idx(path, labels)
@@ -219,7 +237,11 @@ fn load_train_test(a: &TrainArgs) -> erstes_netz::Result<(Split, Split, String)>
 }
 
 fn json_number(v: f64) -> String {
-    if v.is_finite() { format!("{v}") } else { "null".into() }
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        "null".into()
+    }
 }
 
 fn train(a: TrainArgs) -> Result<(), String> {
@@ -283,7 +305,10 @@ fn train(a: TrainArgs) -> Result<(), String> {
         None => {
             let hidden = a.hidden.unwrap_or(300);
             let mut rng = NumpyRng::seed(a.seed);
-            info(format!("Startgewichte zufällig, Seed {} (wie np.random.seed)", a.seed));
+            info(format!(
+                "Startgewichte zufällig, Seed {} (wie np.random.seed)",
+                a.seed
+            ));
             init_weights(train_x.ncols(), hidden, CLASSES, &mut rng)
         }
     };
@@ -316,8 +341,7 @@ fn train(a: TrainArgs) -> Result<(), String> {
             println!(
                 "Epoche {:>3}/{}  Loss {loss:.4}  Accuracy {acc:.4}  Test-Loss {test_loss:.4}  \
                  Test-Accuracy {test_acc:.4}  ({seconds:.2} s)",
-                epoch,
-                a.epochs
+                epoch, a.epochs
             );
         }
     }

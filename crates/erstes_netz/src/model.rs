@@ -288,7 +288,9 @@ pub fn back_prop(
     let db_2 = dz_2.sum_axis(Axis(0)) / n;
 
     let mut dz_1 = matmul(&dz_2, &w[1]);
-    Zip::from(&mut dz_1).and(a_1).for_each(|d, &a| *d *= a * (1.0 - a));
+    Zip::from(&mut dz_1)
+        .and(a_1)
+        .for_each(|d, &a| *d *= a * (1.0 - a));
     let dw_1 = matmul(&dz_1.t(), x) / n;
     let db_1 = dz_1.sum_axis(Axis(0)) / n;
 
@@ -304,7 +306,13 @@ fn check_back_prop_shapes(
     y: &ArrayRef2<f64>,
     w: &Weights,
 ) {
-    let rows = [x.nrows(), z_1.nrows(), a_1.nrows(), y_hat.nrows(), y.nrows()];
+    let rows = [
+        x.nrows(),
+        z_1.nrows(),
+        a_1.nrows(),
+        y_hat.nrows(),
+        y.nrows(),
+    ];
     if rows.iter().any(|&r| r != rows[0]) {
         panic!(
             "back_prop: Die Anzahl der Bilder (Zeilen) passt nicht zusammen: x {}, z_1 {}, a_1 {}, \
@@ -404,8 +412,12 @@ pub fn update(
             );
         }
         // w - lr * g, written in place: same rounding as the numpy original.
-        Zip::from(&mut w[i]).and(&grad_w[i]).for_each(|w, &g| *w -= lr * g);
-        Zip::from(&mut b[i]).and(&grad_b[i]).for_each(|b, &g| *b -= lr * g);
+        Zip::from(&mut w[i])
+            .and(&grad_w[i])
+            .for_each(|w, &g| *w -= lr * g);
+        Zip::from(&mut b[i])
+            .and(&grad_b[i])
+            .for_each(|b, &g| *b -= lr * g);
     }
     (w, b)
 }
@@ -454,7 +466,7 @@ mod tests {
         assert_abs_diff_eq!(a_1, array![[a[0], a[1], a[2]]], epsilon = 1e-15);
         let z2 = [
             0.7 * a[0] - 0.8 * a[1] + 0.9 * a[2] + 0.5,
-            -1.0 * a[0] + 1.1 * a[1] - 1.2 * a[2] - 0.5,
+            -a[0] + 1.1 * a[1] - 1.2 * a[2] - 0.5,
         ];
         let e = [z2[0].exp(), z2[1].exp()];
         let p = [e[0] / (e[0] + e[1]), e[1] / (e[0] + e[1])];
@@ -487,7 +499,10 @@ mod tests {
 
     #[test]
     fn calc_loss_is_infinite_when_the_true_class_has_probability_zero() {
-        assert_eq!(calc_loss(&array![[0.0, 1.0]], &array![[1.0, 0.0]]), f64::INFINITY);
+        assert_eq!(
+            calc_loss(&array![[0.0, 1.0]], &array![[1.0, 0.0]]),
+            f64::INFINITY
+        );
     }
 
     #[test]
@@ -546,7 +561,10 @@ mod tests {
     #[test]
     fn update_moves_against_the_gradient() {
         let (w, b) = tiny_network();
-        let gw = [Array2::from_elem((3, 2), 1.0), Array2::from_elem((2, 3), -2.0)];
+        let gw = [
+            Array2::from_elem((3, 2), 1.0),
+            Array2::from_elem((2, 3), -2.0),
+        ];
         let gb = [Array1::from_elem(3, 0.5), Array1::from_elem(2, 0.0)];
         let (w2, b2) = update(w.clone(), b.clone(), &gw, &gb, 0.1);
         assert_eq!(w2[0], &w[0] - 0.1);

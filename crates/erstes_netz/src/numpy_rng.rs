@@ -151,7 +151,10 @@ mod tests {
         // np.random.seed(1234); np.random.rand(3)
         let mut rng = NumpyRng::seed(1234);
         let got: Vec<f64> = (0..3).map(|_| rng.random_sample()).collect();
-        assert_eq!(got, [0.1915194503788923, 0.6221087710398319, 0.4377277390071145]);
+        assert_eq!(
+            got,
+            [0.1915194503788923, 0.6221087710398319, 0.4377277390071145]
+        );
     }
 
     #[test]
@@ -159,7 +162,10 @@ mod tests {
         // np.random.seed(1234); np.random.randn(3)
         let mut rng = NumpyRng::seed(1234);
         let got: Vec<f64> = (0..3).map(|_| rng.standard_normal()).collect();
-        assert_eq!(got, [0.47143516373249306, -1.1909756947064645, 1.4327069684260973]);
+        assert_eq!(
+            got,
+            [0.47143516373249306, -1.1909756947064645, 1.4327069684260973]
+        );
     }
 
     #[test]

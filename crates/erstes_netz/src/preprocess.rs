@@ -63,7 +63,9 @@ pub fn one_hot_with_classes(labels: &ArrayRef1<usize>, classes: usize) -> Array2
 pub fn min_max<D: Dimension>(x: &ArrayRef<f64, D>) -> Array<f64, D> {
     let (lo, hi) = x
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
     if hi > lo {
         let range = hi - lo;
         x.mapv(|v| (v - lo) / range)
@@ -118,7 +120,10 @@ mod tests {
 
     #[test]
     fn min_max_of_constant_input_is_zero_not_nan() {
-        assert_eq!(min_max(&array![[3.0, 3.0], [3.0, 3.0]]), Array2::zeros((2, 2)));
+        assert_eq!(
+            min_max(&array![[3.0, 3.0], [3.0, 3.0]]),
+            Array2::zeros((2, 2))
+        );
         assert_eq!(min_max(&array![0.0]), array![0.0]);
     }
 

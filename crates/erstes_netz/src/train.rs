@@ -17,7 +17,10 @@ pub fn evaluate(
     labels: &ArrayRef1<usize>,
 ) -> (f64, f64) {
     let (_, _, y_hat) = forward_pass(w, b, x);
-    (calc_loss(&y_hat, y) / x.nrows() as f64, accuracy(labels, &y_hat))
+    (
+        calc_loss(&y_hat, y) / x.nrows() as f64,
+        accuracy(labels, &y_hat),
+    )
 }
 
 /// One epoch of full-batch gradient descent, exactly as the lesson's loop:

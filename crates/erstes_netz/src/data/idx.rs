@@ -122,10 +122,14 @@ fn read_idx(path: &Path, magic: u32) -> Result<(Vec<usize>, Vec<u8>)> {
         return Err(length_error(path, header_len, expected, data.len() as u64));
     }
     let mut extra = [0u8; 1];
-    let more = file
-        .reader
-        .read(&mut extra)
-        .map_err(|e| read_error(path, file.gzip, format!("Byte {}", header_len as u64 + expected), e))?;
+    let more = file.reader.read(&mut extra).map_err(|e| {
+        read_error(
+            path,
+            file.gzip,
+            format!("Byte {}", header_len as u64 + expected),
+            e,
+        )
+    })?;
     if more > 0 {
         return Err(Error::IdxLength {
             path: path.into(),

@@ -99,7 +99,9 @@ fn trim(field: &[u8]) -> &[u8] {
 fn parse_whole(field: &[u8]) -> Option<std::result::Result<f64, ()>> {
     let field = trim(field);
     if !field.is_empty() && field.len() <= 3 && field.iter().all(u8::is_ascii_digit) {
-        let v = field.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
+        let v = field
+            .iter()
+            .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
         return Some(Ok(f64::from(v)));
     }
     let text = std::str::from_utf8(field).ok()?;
@@ -181,8 +183,17 @@ mod tests {
     fn pixel_range_is_checked() {
         let p = Path::new("t.csv");
         assert_eq!(parse_pixel(p, 1, 2, b"255").unwrap(), 255);
-        assert!(matches!(parse_pixel(p, 1, 2, b"256"), Err(Error::PixelRange { .. })));
-        assert!(matches!(parse_pixel(p, 1, 2, b"-1"), Err(Error::PixelRange { .. })));
-        assert!(matches!(parse_pixel(p, 1, 2, b"0.5"), Err(Error::PixelRange { .. })));
+        assert!(matches!(
+            parse_pixel(p, 1, 2, b"256"),
+            Err(Error::PixelRange { .. })
+        ));
+        assert!(matches!(
+            parse_pixel(p, 1, 2, b"-1"),
+            Err(Error::PixelRange { .. })
+        ));
+        assert!(matches!(
+            parse_pixel(p, 1, 2, b"0.5"),
+            Err(Error::PixelRange { .. })
+        ));
     }
 }

@@ -77,14 +77,15 @@ impl DataSource {
                 .flat_map(|n| [dir.join(n), dir.join(format!("{n}.gz"))])
                 .find(|p| p.is_file())
         };
-        let pair = |train_names: &[&str], test_names: &[&str]| -> Result<Option<(PathBuf, PathBuf)>> {
-            match (pick(train_names), pick(test_names)) {
-                (Some(train), Some(test)) => Ok(Some((train, test))),
-                (None, None) => Ok(None),
-                (Some(found), None) => Err(incomplete(dir, found, test_names[0])),
-                (None, Some(found)) => Err(incomplete(dir, found, train_names[0])),
-            }
-        };
+        let pair =
+            |train_names: &[&str], test_names: &[&str]| -> Result<Option<(PathBuf, PathBuf)>> {
+                match (pick(train_names), pick(test_names)) {
+                    (Some(train), Some(test)) => Ok(Some((train, test))),
+                    (None, None) => Ok(None),
+                    (Some(found), None) => Err(incomplete(dir, found, test_names[0])),
+                    (None, Some(found)) => Err(incomplete(dir, found, train_names[0])),
+                }
+            };
         if let Some((train, test)) = pair(&[FULL_CSV[0]], &[FULL_CSV[1]])? {
             return Ok(DataSource::FullCsv { train, test });
         }
@@ -225,7 +226,7 @@ pub fn german_count(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);

@@ -33,7 +33,10 @@ pub(crate) fn open(path: &Path) -> Result<DataFile> {
     let head = buffered.fill_buf().map_err(|e| Error::io(path, e))?;
     let gzip = head.starts_with(&GZIP_MAGIC);
     let reader: Box<dyn BufRead> = if gzip {
-        Box::new(BufReader::with_capacity(BUFFER, MultiGzDecoder::new(buffered)))
+        Box::new(BufReader::with_capacity(
+            BUFFER,
+            MultiGzDecoder::new(buffered),
+        ))
     } else {
         Box::new(buffered)
     };
@@ -59,7 +62,11 @@ pub(crate) fn read_error(path: &Path, gzip: bool, position: String, e: std::io::
 
 /// Reads exactly up to `limit` bytes, growing the buffer only as data arrives
 /// (a header that claims too much cannot make us allocate it up front).
-pub(crate) fn read_up_to(reader: &mut dyn Read, limit: u64, reserve: usize) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_up_to(
+    reader: &mut dyn Read,
+    limit: u64,
+    reserve: usize,
+) -> std::io::Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(reserve);
     reader.take(limit).read_to_end(&mut buf)?;
     Ok(buf)

@@ -1,0 +1,63 @@
+"""Shared fixtures: the project root, the release-built command line, the bundled data."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent / "reference"))
+
+BUNDLED_TRAIN = ROOT / "data" / "bundled" / "mnist_train_8000.csv.gz"
+BUNDLED_TEST = ROOT / "data" / "bundled" / "mnist_test_2000.csv.gz"
+
+
+@pytest.fixture(scope="session")
+def cli():
+    """Path of the release-built `erstes-netz` (built once per test run)."""
+    subprocess.run(
+        ["cargo", "build", "--release", "--quiet", "--bin", "erstes-netz"],
+        cwd=ROOT,
+        check=True,
+    )
+    return ROOT / "target" / "release" / "erstes-netz"
+
+
+@pytest.fixture(scope="session")
+def bundled_only_dir(tmp_path_factory):
+    """A data folder with only the bundled digits: tests see the same data
+    even when a developer has put full MNIST into data/."""
+    d = tmp_path_factory.mktemp("daten")
+    (d / "bundled").symlink_to(ROOT / "data" / "bundled", target_is_directory=True)
+    return d
+
+
+@pytest.fixture(scope="session")
+def run_cli(cli, bundled_only_dir):
+    """Runs `erstes-netz` with the given arguments; returns the CompletedProcess."""
+
+    def run(*args, check=True):
+        env = dict(os.environ, RUST_BACKTRACE="0", ERSTES_NETZ_DATA=str(bundled_only_dir))
+        done = subprocess.run([str(cli), *map(str, args)], capture_output=True, text=True, env=env)
+        if check and done.returncode != 0:
+            raise AssertionError(f"erstes-netz {' '.join(map(str, args))} failed:\n{done.stderr}")
+        return done
+
+    return run
+
+
+def json_lines(stdout):
+    return [json.loads(line) for line in stdout.splitlines()]
+
+
+@pytest.fixture(scope="session")
+def bundled():
+    """The bundled digits as the lesson reads them: (train_labels, train_images, test_labels, test_images)."""
+    from lesson_numpy import load_csv
+
+    train_labels, train_images = load_csv(BUNDLED_TRAIN)
+    test_labels, test_images = load_csv(BUNDLED_TEST)
+    return train_labels, train_images, test_labels, test_images
