@@ -39,13 +39,16 @@
 //! ```
 
 mod activation;
+pub mod check;
 mod data;
 #[cfg(feature = "download")]
 mod download;
 mod error;
 mod linalg;
 mod model;
+pub mod notebook;
 mod numpy_rng;
+mod plot;
 mod preprocess;
 mod shape;
 mod train;
@@ -71,6 +74,9 @@ pub use model::{
     Biases, Weights, accuracy, back_prop, calc_loss, forward_pass, init_weights, update,
 };
 pub use numpy_rng::NumpyRng;
+pub use plot::{
+    Figure, show_curves, show_digit, show_digits, show_flattening, show_learning_rates,
+};
 pub use preprocess::{min_max, one_hot, one_hot_with_classes};
 pub use train::{evaluate, train_epoch};
 pub use weights_file::{load_weights, save_weights};

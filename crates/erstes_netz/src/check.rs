@@ -1,0 +1,763 @@
+//! The lesson's check cells: they run a student's function (or look at a
+//! student's result), compare it with the crate's reference implementation
+//! and explain in German what is right or what exactly is wrong.
+//!
+//! Every check prints one line starting with ✅ (passed), ❌ (wrong) or ✏️
+//! (a `todo!` is still open) and returns whether it passed. A panic in the
+//! student's code is caught and explained; a check never ends in a backtrace.
+//!
+//! The diagnosis compares the student's result with the results of the
+//! typical mistakes (bias forgotten, softmax over the wrong axis, …): if it
+//! equals one of them, the message names that mistake.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use ndarray::{Array1, Array2, ArrayRef, Axis, Dimension};
+
+use crate::shape::fmt_shape;
+use crate::{Biases, DataSource, NumpyRng, Weights, data_dir, min_max, one_hot_with_classes};
+
+/// The lesson's network: 784 inputs, 300 hidden neurons, 10 outputs, seed 1234.
+pub const INPUT: usize = 784;
+/// See [`INPUT`].
+pub const HIDDEN: usize = 300;
+/// See [`INPUT`].
+pub const OUTPUT: usize = 10;
+/// See [`INPUT`].
+pub const SEED: u32 = 1234;
+
+/// Relative tolerance when comparing with the reference.
+const TOL: f64 = 1e-9;
+
+/// Outcome of running student code under a check.
+enum Run<T> {
+    Done(T),
+    Todo(String),
+    Panicked(String),
+}
+
+/// Runs `f`, catching a panic without printing a backtrace.
+fn run<T>(f: impl FnOnce() -> T) -> Run<T> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    std::panic::set_hook(previous);
+    match result {
+        Ok(v) => Run::Done(v),
+        Err(payload) => {
+            let msg = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "(unbekannter Abbruch)".into());
+            match msg.strip_prefix("not yet implemented") {
+                Some(rest) => Run::Todo(rest.trim_start_matches(':').trim().to_string()),
+                None => Run::Panicked(msg),
+            }
+        }
+    }
+}
+
+fn pass(name: &str, msg: &str) -> bool {
+    println!("✅ {name}: {msg}");
+    true
+}
+
+fn fail(name: &str, msg: &str) -> bool {
+    println!("❌ {name}: {msg}");
+    false
+}
+
+/// Unwraps a run, printing the feedback for an open `todo!` or a panic.
+fn finished<T>(name: &str, r: Run<T>) -> Option<T> {
+    match r {
+        Run::Done(v) => Some(v),
+        Run::Todo(hint) => {
+            let hint = if hint.is_empty() {
+                String::new()
+            } else {
+                format!(" ({hint})")
+            };
+            println!(
+                "✏️ {name}: noch nicht fertig – eine Lücke mit todo!() ist noch offen{hint}. \
+                 Füllen Sie sie aus und führen Sie erst die Zelle mit der Funktion, dann diese Zelle erneut aus."
+            );
+            None
+        }
+        Run::Panicked(msg) => {
+            fail(name, &format!("Ihre Funktion ist abgebrochen: {msg}"));
+            None
+        }
+    }
+}
+
+/// Whether two arrays have the same shape and agree to a relative tolerance.
+fn close<D: Dimension>(a: &ArrayRef<f64, D>, b: &ArrayRef<f64, D>) -> bool {
+    a.shape() == b.shape()
+        && a.iter()
+            .zip(b.iter())
+            .all(|(&x, &y)| (x - y).abs() <= TOL * x.abs().max(y.abs()).max(1.0))
+}
+
+fn close_f(a: f64, b: f64) -> bool {
+    (a - b).abs() <= TOL * a.abs().max(b.abs()).max(1.0)
+}
+
+/// Where and by how much `found` differs from `expected` (same shape).
+fn first_difference<D: Dimension>(found: &ArrayRef<f64, D>, expected: &ArrayRef<f64, D>) -> String {
+    let position = found
+        .indexed_iter()
+        .zip(expected.iter())
+        .map(|((idx, &x), &y)| (idx, x, y))
+        .find(|&(_, x, y)| !close_f(x, y));
+    match position {
+        Some((idx, x, y)) => format!("an der Stelle {idx:?} erwartet {y:.6}, gefunden {x:.6}"),
+        None => "keine Abweichung".into(),
+    }
+}
+
+/// Compares `found` with the correct result and with the results of typical
+/// mistakes; names the mistake it matches, or says where it differs.
+fn diagnose<D: Dimension>(
+    what: &str,
+    found: &ArrayRef<f64, D>,
+    expected: &ArrayRef<f64, D>,
+    mistakes: &[(&ndarray::Array<f64, D>, &str)],
+) -> Option<String> {
+    if close(found, expected) {
+        return None;
+    }
+    if found.shape() != expected.shape() {
+        let transposed = found.ndim() == 2
+            && found.shape()[0] == expected.shape()[1]
+            && found.shape()[1] == expected.shape()[0];
+        return Some(format!(
+            "`{what}` hat die Form {}, erwartet {}{}",
+            fmt_shape(found.shape()),
+            fmt_shape(expected.shape()),
+            if transposed {
+                " – Zeilen und Spalten vertauscht (transponiert)?"
+            } else {
+                "."
+            }
+        ));
+    }
+    if found.iter().any(|v| !v.is_finite()) {
+        return Some(format!("`{what}` enthält NaN oder unendliche Werte."));
+    }
+    for (candidate, message) in mistakes {
+        if close(found, candidate) {
+            return Some(format!("`{what}` weicht ab: {message}"));
+        }
+    }
+    Some(format!(
+        "`{what}` weicht ab: {}.",
+        first_difference(found, expected)
+    ))
+}
+
+fn tiny_network() -> (Weights, Biases, Array2<f64>, Array2<f64>) {
+    let mut rng = NumpyRng::seed(7);
+    let (w, mut b) = crate::init_weights(6, 5, 4, &mut rng);
+    // Non-zero biases: a forgotten bias must make a difference.
+    b[0] = crate::randn(5, &mut rng) * 0.5;
+    b[1] = crate::randn(4, &mut rng) * 0.5;
+    let x: Array2<f64> = crate::randn((3, 6), &mut rng).mapv(f64::abs);
+    let y = one_hot_with_classes(&Array1::from(vec![2, 0, 3]), 4);
+    (w, b, x, y)
+}
+
+/// Checks the student's `init_weights` (shapes, scaling, zero biases, and the
+/// exact numbers of numpy's `np.random.seed(1234)`).
+pub fn init_weights(f: impl Fn(usize, usize, usize, &mut NumpyRng) -> (Weights, Biases)) -> bool {
+    const NAME: &str = "init_weights";
+    let Some((w, b)) = finished(
+        NAME,
+        run(|| f(INPUT, 200, OUTPUT, &mut NumpyRng::seed(SEED))),
+    ) else {
+        return false;
+    };
+    let (rw, rb) = crate::init_weights(INPUT, 200, OUTPUT, &mut NumpyRng::seed(SEED));
+    for i in 0..2 {
+        if w[i].shape() != rw[i].shape() {
+            let swapped = w[i].nrows() == rw[i].ncols() && w[i].ncols() == rw[i].nrows();
+            return fail(
+                NAME,
+                &format!(
+                    "`w[{i}]` hat die Form {}, erwartet {}{}",
+                    fmt_shape(w[i].shape()),
+                    fmt_shape(rw[i].shape()),
+                    if swapped {
+                        " – transponiert? randn bekommt (Zeilen, Spalten) = (Größe der nächsten Schicht, Größe dieser Schicht)."
+                    } else {
+                        "."
+                    }
+                ),
+            );
+        }
+        if b[i].len() != rb[i].len() {
+            return fail(
+                NAME,
+                &format!(
+                    "`b[{i}]` hat die Form {}, erwartet {}: ein Bias pro Neuron der Schicht, also so viele wie `w[{i}]` Zeilen hat.",
+                    fmt_shape(b[i].shape()),
+                    fmt_shape(rb[i].shape())
+                ),
+            );
+        }
+        if b[i].iter().any(|&v| v != 0.0) {
+            return fail(
+                NAME,
+                &format!("`b[{i}]` soll nur Nullen enthalten (Array1::zeros)."),
+            );
+        }
+    }
+    // Same random numbers in the same order, scaled by √(2 / fan_in)?
+    let mut raw = NumpyRng::seed(SEED);
+    let r0: Array2<f64> = crate::randn((200, INPUT), &mut raw);
+    let r1: Array2<f64> = crate::randn((OUTPUT, 200), &mut raw);
+    let mut swapped_order = NumpyRng::seed(SEED);
+    let s1: Array2<f64> = crate::randn((OUTPUT, 200), &mut swapped_order);
+    let s0: Array2<f64> = crate::randn((200, INPUT), &mut swapped_order);
+    let mistakes0 = [
+        (
+            &r0,
+            "die Skalierung mit (2.0 / input_size as f64).sqrt() fehlt.",
+        ),
+        (
+            &(&r0 * (2.0 / 200.0f64).sqrt()),
+            "skaliert mit √(2 / hidden_size); für w[0] gehört √(2 / input_size) dazu.",
+        ),
+        (
+            &(&r0 * (1.0 / INPUT as f64).sqrt()),
+            "skaliert mit √(1 / input_size); die Lektion nimmt √(2 / input_size).",
+        ),
+        (
+            &(&s0 * (2.0 / INPUT as f64).sqrt()),
+            "w[1] wurde vor w[0] gezogen; ziehen Sie wie im Original zuerst w[0], dann w[1].",
+        ),
+    ];
+    if let Some(msg) = diagnose("w[0]", &w[0], &rw[0], &mistakes0) {
+        return fail(NAME, &msg);
+    }
+    let mistakes1 = [
+        (
+            &r1,
+            "die Skalierung mit (2.0 / hidden_size as f64).sqrt() fehlt.",
+        ),
+        (
+            &(&r1 * (2.0 / INPUT as f64).sqrt()),
+            "skaliert mit √(2 / input_size); für w[1] gehört √(2 / hidden_size) dazu.",
+        ),
+        (
+            &(&s1 * (2.0 / 200.0f64).sqrt()),
+            "w[1] wurde vor w[0] gezogen.",
+        ),
+    ];
+    if let Some(msg) = diagnose("w[1]", &w[1], &rw[1], &mistakes1) {
+        return fail(NAME, &msg);
+    }
+    pass(
+        NAME,
+        "richtig! w[0] hat die Form (200, 784), w[1] (10, 200), die Biases sind Nullen – \
+         und die Zahlen sind genau die von numpy mit np.random.seed(1234).",
+    )
+}
+
+/// Checks the student's `forward_pass` on a small network.
+#[allow(clippy::type_complexity)]
+pub fn forward_pass(
+    f: impl Fn(&Weights, &Biases, &Array2<f64>) -> (Array2<f64>, Array2<f64>, Array2<f64>),
+) -> bool {
+    const NAME: &str = "forward_pass";
+    let (w, b, x, _) = tiny_network();
+    let Some((z_1, a_1, y_hat)) = finished(NAME, run(|| f(&w, &b, &x))) else {
+        return false;
+    };
+    let (rz, ra, ry) = crate::forward_pass(&w, &b, &x);
+    let xw = crate::matmul(&x, &w[0].t());
+    let z_with_b1 = |a: &Array2<f64>| crate::matmul(a, &w[1].t()) + &b[1];
+    let mistakes_z = [
+        (&xw, "der Bias fehlt: z_1 = x·w[0]ᵀ + b[0]."),
+        (&(&xw - &b[0]), "der Bias wird abgezogen statt addiert."),
+    ];
+    if let Some(msg) = diagnose("z_1", &z_1, &rz, &mistakes_z) {
+        return fail(NAME, &msg);
+    }
+    let softmax_z1 = crate::softmax(&rz, Axis(1));
+    let mistakes_a = [
+        (&rz, "die Aktivierung fehlt: a_1 = sigmoid(&z_1)."),
+        (
+            &softmax_z1,
+            "in der versteckten Schicht gehört sigmoid hin, nicht softmax.",
+        ),
+    ];
+    if let Some(msg) = diagnose("a_1", &a_1, &ra, &mistakes_a) {
+        return fail(NAME, &msg);
+    }
+    let z_2 = z_with_b1(&ra);
+    let sigmoid_out = crate::sigmoid(&z_2);
+    let axis0 = crate::softmax(&z_2, Axis(0));
+    let no_b1 = crate::softmax(&crate::matmul(&ra, &w[1].t()), Axis(1));
+    let from_z1 = crate::softmax(&z_with_b1(&rz), Axis(1));
+    let mistakes_y = [
+        (&z_2, "softmax fehlt: y_hat = softmax(&z_2, Axis(1))."),
+        (
+            &sigmoid_out,
+            "in der Ausgabeschicht gehört softmax hin, nicht sigmoid (die Zeilen müssen sich zu 1 summieren).",
+        ),
+        (
+            &axis0,
+            "softmax über die falsche Achse: Axis(1) normiert jede Zeile (jedes Bild), Axis(0) jede Spalte.",
+        ),
+        (&no_b1, "der Bias b[1] fehlt in z_2."),
+        (&from_z1, "z_2 wird aus z_1 statt aus a_1 berechnet."),
+    ];
+    if let Some(msg) = diagnose("y_hat", &y_hat, &ry, &mistakes_y) {
+        return fail(NAME, &msg);
+    }
+    pass(
+        NAME,
+        "richtig! z_1, a_1 und y_hat stimmen, jede Zeile von y_hat summiert sich zu 1.",
+    )
+}
+
+/// Checks the student's `back_prop` on a small network.
+#[allow(clippy::type_complexity)]
+pub fn back_prop(
+    f: impl Fn(
+        &Array2<f64>,
+        &Array2<f64>,
+        &Array2<f64>,
+        &Array2<f64>,
+        &Array2<f64>,
+        &Weights,
+    ) -> (Weights, Biases),
+) -> bool {
+    const NAME: &str = "back_prop";
+    let (w, b, x, y) = tiny_network();
+    let (z_1, a_1, y_hat) = crate::forward_pass(&w, &b, &x);
+    let Some((gw, gb)) = finished(NAME, run(|| f(&x, &z_1, &a_1, &y_hat, &y, &w))) else {
+        return false;
+    };
+    let (rw, rb) = crate::back_prop(&x, &z_1, &a_1, &y_hat, &y, &w);
+    let n = x.nrows() as f64;
+    let dz_2 = &y_hat - &y;
+    let dz_1_no_deriv = crate::matmul(&dz_2, &w[1]);
+    let dz_1_only_a = &dz_1_no_deriv * &a_1;
+    let dz_1_no_one_minus = crate::matmul(&dz_1_only_a.t(), &x) / n;
+    let dz_1_plain = crate::matmul(&dz_1_no_deriv.t(), &x) / n;
+    let mistakes_w1 = [
+        (
+            &(-&rw[1]),
+            "das Vorzeichen ist umgedreht: dZ_2 = y_hat − y (nicht y − y_hat).",
+        ),
+        (
+            &(&rw[1] * n),
+            "die Division durch n (Anzahl der Bilder) fehlt.",
+        ),
+    ];
+    if let Some(msg) = diagnose("grad_w[1] (dW_2)", &gw[1], &rw[1], &mistakes_w1) {
+        return fail(NAME, &msg);
+    }
+    let mistakes_b1 = [
+        (
+            &(-&rb[1]),
+            "das Vorzeichen ist umgedreht: dZ_2 = y_hat − y.",
+        ),
+        (&(&rb[1] * n), "die Division durch n fehlt."),
+    ];
+    if let Some(msg) = diagnose("grad_b[1] (db_2)", &gb[1], &rb[1], &mistakes_b1) {
+        return fail(NAME, &msg);
+    }
+    let mistakes_w0 = [
+        (&(-&rw[0]), "das Vorzeichen ist umgedreht."),
+        (
+            &(&rw[0] * n),
+            "die Division durch n fehlt: dW_1 = dZ_1ᵀ·x / n.",
+        ),
+        (
+            &dz_1_no_one_minus,
+            "in dZ_1 fehlt der Faktor (1 − a_1): die Ableitung der Sigmoid-Funktion ist a_1 ⊙ (1 − a_1).",
+        ),
+        (
+            &dz_1_plain,
+            "in dZ_1 fehlt die Ableitung der Sigmoid-Funktion a_1 ⊙ (1 − a_1).",
+        ),
+    ];
+    if let Some(msg) = diagnose("grad_w[0] (dW_1)", &gw[0], &rw[0], &mistakes_w0) {
+        return fail(NAME, &msg);
+    }
+    let mistakes_b0 = [(
+        &(&rb[0] * n),
+        "die Division durch n fehlt: db_1 = Σ dZ_1 / n.",
+    )];
+    if let Some(msg) = diagnose("grad_b[0] (db_1)", &gb[0], &rb[0], &mistakes_b0) {
+        return fail(NAME, &msg);
+    }
+    pass(
+        NAME,
+        "richtig! Alle vier Gradienten stimmen mit der Referenz überein.",
+    )
+}
+
+/// Checks the student's `update` (gradient step).
+pub fn update(f: impl Fn(Weights, Biases, &Weights, &Biases, f64) -> (Weights, Biases)) -> bool {
+    const NAME: &str = "update";
+    let (w, b, x, y) = tiny_network();
+    let (z_1, a_1, y_hat) = crate::forward_pass(&w, &b, &x);
+    let (gw, gb) = crate::back_prop(&x, &z_1, &a_1, &y_hat, &y, &w);
+    let lr = 0.25;
+    let Some((nw, nb)) = finished(NAME, run(|| f(w.clone(), b.clone(), &gw, &gb, lr))) else {
+        return false;
+    };
+    let (rw, rb) = crate::update(w.clone(), b.clone(), &gw, &gb, lr);
+    for i in 0..2 {
+        let plus = &w[i] + &(&gw[i] * lr);
+        let fixed = &w[i] - &(&gw[i] * 0.0001);
+        let full = &w[i] - &gw[i];
+        let mistakes = [
+            (&w[i], "unverändert – das Update fehlt."),
+            (
+                &plus,
+                "falsches Vorzeichen: Gewichte werden *gegen* den Gradienten verschoben, W − lr · dW.",
+            ),
+            (
+                &fixed,
+                "die Lernrate 0.0001 ist fest eingetragen; nehmen Sie den Parameter lr.",
+            ),
+            (&full, "die Lernrate fehlt: W − lr · dW."),
+        ];
+        if let Some(msg) = diagnose(&format!("w[{i}]"), &nw[i], &rw[i], &mistakes) {
+            return fail(NAME, &msg);
+        }
+        let unchanged = b[i].clone();
+        let plus_b = &b[i] + &(&gb[i] * lr);
+        let mistakes_b = [
+            (
+                &unchanged,
+                "unverändert – auch die Biases werden aktualisiert: b − lr · db.",
+            ),
+            (&plus_b, "falsches Vorzeichen: b − lr · db."),
+        ];
+        if let Some(msg) = diagnose(&format!("b[{i}]"), &nb[i], &rb[i], &mistakes_b) {
+            return fail(NAME, &msg);
+        }
+    }
+    pass(
+        NAME,
+        "richtig! Alle Gewichte und Biases gehen einen Schritt lr · Gradient bergab.",
+    )
+}
+
+/// The lesson's data as the notebook prepares it (scaled, one-hot), loaded
+/// again so that checks do not depend on notebook variables.
+struct Prepared {
+    train_x: Array2<f64>,
+    train_y: Array2<f64>,
+    train_labels: Array1<usize>,
+    test_x: Array2<f64>,
+    test_y: Array2<f64>,
+    test_labels: Array1<usize>,
+}
+
+fn prepared(name: &str) -> Option<Prepared> {
+    match DataSource::find(&data_dir()).and_then(|s| s.load()) {
+        Ok(d) => Some(Prepared {
+            train_x: min_max(&d.train_images),
+            train_y: one_hot_with_classes(&d.train_labels, OUTPUT),
+            train_labels: d.train_labels,
+            test_x: min_max(&d.test_images),
+            test_y: one_hot_with_classes(&d.test_labels, OUTPUT),
+            test_labels: d.test_labels,
+        }),
+        Err(e) => {
+            fail(
+                name,
+                &format!("die Daten für den Vergleich ließen sich nicht laden: {e}"),
+            );
+            None
+        }
+    }
+}
+
+fn lesson_start() -> (Weights, Biases) {
+    crate::init_weights(INPUT, HIDDEN, OUTPUT, &mut NumpyRng::seed(SEED))
+}
+
+/// Checks the first classification: weights from seed 1234 with 300 hidden
+/// neurons, the forward pass on the training images and the mean loss.
+pub fn first_classification(w: &Weights, b: &Biases, y_hat: &Array2<f64>, loss: f64) -> bool {
+    const NAME: &str = "Erste Klassifizierung";
+    let Some(d) = prepared(NAME) else {
+        return false;
+    };
+    if w[0].nrows() != HIDDEN {
+        return fail(
+            NAME,
+            &format!(
+                "die versteckte Schicht hat {} Neuronen, verlangt sind 300: init_weights(784, 300, 10, &mut rng).",
+                w[0].nrows()
+            ),
+        );
+    }
+    let (rw, rb) = lesson_start();
+    if !close(&w[0], &rw[0]) || !close(&w[1], &rw[1]) || b != &rb {
+        return fail(
+            NAME,
+            "die Gewichte sind nicht die aus Seed 1234. Erzeugen Sie direkt davor \
+             `let mut rng = NumpyRng::seed(1234);` und rufen Sie init_weights genau einmal auf.",
+        );
+    }
+    let (_, _, ry) = crate::forward_pass(&rw, &rb, &d.train_x);
+    if y_hat.nrows() == d.test_x.nrows() && y_hat.nrows() != d.train_x.nrows() {
+        return fail(
+            NAME,
+            "y_hat stammt aus den Testbildern; hier sind die train_images der Input.",
+        );
+    }
+    let (_, _, unscaled) = crate::forward_pass(&rw, &rb, &(&d.train_x * 255.0));
+    if let Some(msg) = diagnose(
+        "y_hat",
+        y_hat,
+        &ry,
+        &[(&unscaled, "die Bilder sind nicht mit min_max skaliert.")],
+    ) {
+        return fail(NAME, &msg);
+    }
+    let n = ry.nrows() as f64;
+    let expected = crate::calc_loss(&ry, &d.train_y) / n;
+    if close_f(loss, expected * n) {
+        return fail(
+            NAME,
+            &format!(
+                "der Loss ist nicht durch die Anzahl der Bilder geteilt: {loss:.1} statt {expected:.4}. Teilen Sie durch y_hat.nrows() as f64."
+            ),
+        );
+    }
+    if !close_f(loss, expected) {
+        return fail(
+            NAME,
+            &format!(
+                "der Loss ist {loss:.6}, erwartet {expected:.6}: calc_loss(&y_hat, &train_targets) / Anzahl der Bilder."
+            ),
+        );
+    }
+    pass(
+        NAME,
+        &format!(
+            "richtig! Mittlerer Loss {expected:.4} – so sieht ein noch untrainiertes Netz aus."
+        ),
+    )
+}
+
+/// Checks the weights after one training step (seed 1234, hidden 300, lr 0.1).
+pub fn training_step(w: &Weights, b: &Biases) -> bool {
+    const NAME: &str = "Ein Trainingsschritt";
+    let Some(d) = prepared(NAME) else {
+        return false;
+    };
+    let (w0, b0) = lesson_start();
+    if w[0].shape() != w0[0].shape() || w[1].shape() != w0[1].shape() {
+        return fail(
+            NAME,
+            &format!(
+                "w[0] hat die Form {}, erwartet (300, 784).",
+                fmt_shape(w[0].shape())
+            ),
+        );
+    }
+    if close(&w[0], &w0[0]) && close(&w[1], &w0[1]) && b == &b0 {
+        return fail(
+            NAME,
+            "die Gewichte sind noch die Startgewichte – Backpropagation und Update fehlen.",
+        );
+    }
+    let (z_1, a_1, y_hat) = crate::forward_pass(&w0, &b0, &d.train_x);
+    let (gw, gb) = crate::back_prop(&d.train_x, &z_1, &a_1, &y_hat, &d.train_y, &w0);
+    let (rw, _) = crate::update(w0.clone(), b0.clone(), &gw, &gb, 0.1);
+    let wrong_lr = crate::update(w0.clone(), b0.clone(), &gw, &gb, 0.0001).0;
+    let wrong_sign = crate::update(w0.clone(), b0.clone(), &gw, &gb, -0.1).0;
+    let mistakes = [
+        (
+            &wrong_lr[0],
+            "mit der Standard-Lernrate 0.0001 aktualisiert; verlangt ist lr = 0.1.",
+        ),
+        (
+            &wrong_sign[0],
+            "die Gewichte wurden in Richtung des Gradienten verschoben (Vorzeichen).",
+        ),
+    ];
+    if let Some(msg) = diagnose("w[0]", &w[0], &rw[0], &mistakes) {
+        return fail(NAME, &msg);
+    }
+    pass(
+        NAME,
+        "richtig! Die Gewichte haben einen Schritt mit Lernrate 0,1 gemacht.",
+    )
+}
+
+/// Checks that training went on from the trained weights instead of starting
+/// over: `losses_before` are the losses of the previous run, `losses` those of
+/// the continued run.
+pub fn continued_training(losses_before: &[f64], losses: &[f64]) -> bool {
+    const NAME: &str = "Weitertrainieren";
+    let (Some(&last_before), Some(&first)) = (losses_before.last(), losses.first()) else {
+        return fail(
+            NAME,
+            "es fehlen Loss-Werte – sammeln Sie den Loss jeder Epoche mit losses.push(loss).",
+        );
+    };
+    let start = losses_before[0];
+    if (first - start).abs() < (first - last_before).abs() {
+        return fail(
+            NAME,
+            &format!(
+                "der erste Loss ({first:.4}) liegt beim Start des ersten Trainings ({start:.4}), nicht bei dessen Ende \
+                 ({last_before:.4}): die Gewichte wurden neu initialisiert, das Gelernte ist verloren. \
+                 Lassen Sie init_weights weg und trainieren Sie mit w und b weiter."
+            ),
+        );
+    }
+    let last = losses.last().copied().unwrap_or(first);
+    pass(
+        NAME,
+        &format!(
+            "richtig! Das Training geht dort weiter, wo es aufgehört hat (Loss {first:.4} → {last:.4})."
+        ),
+    )
+}
+
+/// Checks the closing exercise: test loss and test accuracy for every epoch
+/// of the run from seed 1234 (hidden 300), with the given learning rate.
+pub fn test_metrics(test_losses: &[f64], test_accuracies: &[f64], lr: f64) -> bool {
+    const NAME: &str = "Übungsaufgabe";
+    if test_losses.is_empty() || test_losses.len() != test_accuracies.len() {
+        return fail(
+            NAME,
+            &format!(
+                "{} Test-Loss-Werte und {} Test-Accuracy-Werte; erwartet je einer pro Epoche.",
+                test_losses.len(),
+                test_accuracies.len()
+            ),
+        );
+    }
+    let Some(d) = prepared(NAME) else {
+        return false;
+    };
+    let (mut w, mut b) = lesson_start();
+    for (epoch, (&loss, &acc)) in test_losses.iter().zip(test_accuracies).enumerate() {
+        let (ref_loss, ref_acc) = crate::evaluate(&w, &b, &d.test_x, &d.test_y, &d.test_labels);
+        let (train_loss, train_acc) =
+            crate::evaluate(&w, &b, &d.train_x, &d.train_y, &d.train_labels);
+        let (w2, b2, _, _) = crate::train_epoch(w, b, &d.train_x, &d.train_y, &d.train_labels, lr);
+        (w, b) = (w2, b2);
+        let e = epoch + 1;
+        if !close_f(loss, ref_loss) {
+            let n = d.test_x.nrows() as f64;
+            let (after, _) = crate::evaluate(&w, &b, &d.test_x, &d.test_y, &d.test_labels);
+            let why = if close_f(loss, ref_loss * n) {
+                "nicht durch die Anzahl der Testbilder geteilt".to_string()
+            } else if close_f(loss, train_loss) {
+                "das ist der Trainings-Loss – nehmen Sie test_images und test_targets".to_string()
+            } else if close_f(loss, after) {
+                "erst nach dem Update berechnet – berechnen Sie ihn mit denselben Gewichten wie den Trainings-Loss".to_string()
+            } else {
+                format!("erwartet {ref_loss:.6}")
+            };
+            return fail(NAME, &format!("Epoche {e}: Test-Loss {loss:.6} – {why}."));
+        }
+        if !close_f(acc, ref_acc) {
+            let why = if close_f(acc, ref_acc * 100.0) {
+                "in Prozent statt als Anteil zwischen 0 und 1".to_string()
+            } else if close_f(acc, train_acc) {
+                "das ist die Trainings-Accuracy".to_string()
+            } else {
+                format!("erwartet {ref_acc:.4}")
+            };
+            return fail(
+                NAME,
+                &format!("Epoche {e}: Test-Accuracy {acc:.4} – {why}."),
+            );
+        }
+    }
+    pass(
+        NAME,
+        &format!(
+            "richtig! Test-Loss und Test-Accuracy stimmen in allen {} Epochen.",
+            test_losses.len()
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{matmul, sigmoid, softmax};
+
+    fn good_forward(
+        w: &Weights,
+        b: &Biases,
+        x: &Array2<f64>,
+    ) -> (Array2<f64>, Array2<f64>, Array2<f64>) {
+        crate::forward_pass(w, b, x)
+    }
+
+    #[test]
+    fn reference_functions_pass_every_check() {
+        assert!(init_weights(|i, h, o, rng| crate::init_weights(
+            i, h, o, rng
+        )));
+        assert!(forward_pass(good_forward));
+        assert!(back_prop(|x, z, a, y_hat, y, w| crate::back_prop(
+            x, z, a, y_hat, y, w
+        )));
+        assert!(update(crate::update));
+    }
+
+    #[test]
+    fn todo_is_reported_with_its_hint_not_as_a_crash() {
+        let r = run(|| -> usize { todo!("Zeilen eintragen") });
+        assert!(matches!(r, Run::Todo(ref h) if h == "Zeilen eintragen"));
+        assert!(!init_weights(|_, _, _, _| todo!("Formen")));
+    }
+
+    #[test]
+    fn forward_pass_mistakes_are_named() {
+        // sigmoid where softmax belongs
+        let f = |w: &Weights, b: &Biases, x: &Array2<f64>| {
+            let z_1 = matmul(x, &w[0].t()) + &b[0];
+            let a_1 = sigmoid(&z_1);
+            let y_hat = sigmoid(&(matmul(&a_1, &w[1].t()) + &b[1]));
+            (z_1, a_1, y_hat)
+        };
+        assert!(!forward_pass(f));
+        let g = |w: &Weights, b: &Biases, x: &Array2<f64>| {
+            let z_1 = matmul(x, &w[0].t()) + &b[0];
+            let a_1 = sigmoid(&z_1);
+            let y_hat = softmax(&(matmul(&a_1, &w[1].t()) + &b[1]), Axis(0));
+            (z_1, a_1, y_hat)
+        };
+        assert!(!forward_pass(g));
+    }
+
+    #[test]
+    fn diagnose_names_the_matching_mistake() {
+        let right = ndarray::array![[1.0, 2.0]];
+        let wrong = ndarray::array![[2.0, 4.0]];
+        let msg = diagnose("x", &wrong, &right, &[(&wrong.clone(), "verdoppelt.")]).unwrap();
+        assert!(msg.ends_with("verdoppelt."), "{msg}");
+        let other = ndarray::array![[1.0, 5.0]];
+        let msg = diagnose("x", &other, &right, &[(&wrong, "verdoppelt.")]).unwrap();
+        assert!(msg.contains("[0, 1]") || msg.contains("(0, 1)"), "{msg}");
+        assert!(diagnose("x", &right.clone(), &right, &[]).is_none());
+        let msg = diagnose("x", &right.t().to_owned(), &right, &[]).unwrap();
+        assert!(msg.contains("transponiert"), "{msg}");
+    }
+
+    #[test]
+    fn continued_training_detects_restart() {
+        assert!(!continued_training(&[2.5, 1.0, 0.6], &[2.5, 1.0]));
+        assert!(continued_training(&[2.5, 1.0, 0.6], &[0.59, 0.55]));
+    }
+}

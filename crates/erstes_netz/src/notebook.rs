@@ -1,0 +1,104 @@
+//! Helpers for running the lesson in a Jupyter notebook (evcxr kernel).
+
+use crate::DataSource;
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "(ohne Meldung)".into())
+}
+
+/// Prepares the kernel for the lesson: a panic prints a short German note
+/// instead of a Rust backtrace (evcxr always asks for backtraces).
+///
+/// An open `todo!("…")` prints its hint; any other panic its message. Both
+/// keep the words "panicked at" so that tools scanning notebook outputs for
+/// panics still find them. Variables from earlier cells survive a panic.
+pub fn setup() {
+    std::panic::set_hook(Box::new(|info| {
+        let msg = panic_message(info.payload());
+        let place = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        match msg.strip_prefix("not yet implemented") {
+            Some(hint) => {
+                let hint = hint.trim_start_matches(':').trim();
+                println!(
+                    "✏️ Hier ist noch eine Lücke offen: {hint}\n   Ersetzen Sie todo!(…) durch Ihren Code. \
+                     (Rust: panicked at {place}: not yet implemented: {hint})"
+                );
+            }
+            None => println!(
+                "❌ Die Zelle wurde abgebrochen: {msg}\n   Variablen aus früheren Zellen bleiben erhalten. \
+                 (Rust: panicked at {place})"
+            ),
+        }
+    }));
+}
+
+/// Compares a number the notebook computed with the number its text states.
+///
+/// The lesson's text quotes numbers measured on the bundled digits; on other
+/// data (full MNIST) the check only reports the value. Prints a ✅ line when
+/// they agree within `tolerance`.
+///
+/// # Panics
+/// If they do not agree on the bundled data: text and code have drifted apart
+/// (German message naming both numbers).
+#[track_caller]
+pub fn text_number(source: &DataSource, what: &str, measured: f64, stated: f64, tolerance: f64) {
+    let shown = |v: f64| format!("{v}").replace('.', ",");
+    if !matches!(source, DataSource::Bundled { .. }) {
+        println!(
+            "ℹ️ {what}: {} (der Text nennt {} für die mitgelieferten Ziffern; Sie arbeiten mit {})",
+            shown(measured),
+            shown(stated),
+            source.name()
+        );
+        return;
+    }
+    assert!(
+        (measured - stated).abs() <= tolerance,
+        "{what}: der Text nennt {}, das Notebook rechnet {} (Toleranz {}) – Text und Code passen nicht mehr zusammen.",
+        shown(stated),
+        shown(measured),
+        shown(tolerance)
+    );
+    println!("✅ {what}: {} wie im Text", shown(stated));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn bundled() -> DataSource {
+        DataSource::Bundled {
+            train: PathBuf::from("a"),
+            test: PathBuf::from("b"),
+        }
+    }
+
+    #[test]
+    fn text_number_accepts_within_tolerance() {
+        text_number(&bundled(), "Accuracy", 10.38, 10.4, 0.05);
+    }
+
+    #[test]
+    #[should_panic(expected = "der Text nennt 10,4, das Notebook rechnet 12,1")]
+    fn text_number_detects_drift() {
+        text_number(&bundled(), "Accuracy", 12.1, 10.4, 0.05);
+    }
+
+    #[test]
+    fn text_number_only_reports_on_other_data() {
+        let full = DataSource::FullCsv {
+            train: PathBuf::from("a"),
+            test: PathBuf::from("b"),
+        };
+        text_number(&full, "Accuracy", 85.0, 10.4, 0.05);
+    }
+}
