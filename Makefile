@@ -1,24 +1,34 @@
-# Erstes Neuronales Netz – in Rust.  `make kurs` richtet alles ein, `make test` prüft alles.
+# Erstes Neuronales Netz – in Rust.  `make kurs` richtet alles ein und startet den Kurs,
+# `make test` prüft alles.
 VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+LESSON := 01_erstes_netz
 
-.PHONY: kurs setup test lint rust-test py-test train
+.PHONY: kurs setup kernel test lint rust-test py-test notebooks loesung-html
 
-## Alles einrichten und den Kurs starten
+## Alles einrichten und JupyterLab mit dem Aufgaben-Notebook starten
 kurs: setup
-	./target/release/erstes-netz train
+ifeq ($(CI),true)
+	@echo "CI: JupyterLab wird nicht gestartet."
+else
+	$(VENV)/bin/jupyter lab notebooks/aufgaben/$(LESSON).ipynb
+endif
 
-## Python-Umgebung (.venv) und das Programm bauen
-setup: $(STAMP)
+## Python-Umgebung, Rust-Kernel, Programm; übersetzt die Bibliotheken für das Notebook vorab
+setup: $(STAMP) kernel
 	cargo build --release --locked
+	$(PYTHON) scripts/execute_notebook.py --warm notebooks/aufgaben/$(LESSON).ipynb
 
 $(STAMP): requirements.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-## Alle Tests: Format, Clippy, Rust-Tests (mit Doc-Tests), Python-Tests
+kernel:
+	bash scripts/install_kernel.sh
+
+## Alle Tests: Format, Clippy, Rust-Tests (mit Doc-Tests), Python-Tests (mit den Notebooks)
 test: lint rust-test py-test
 
 lint:
@@ -29,5 +39,14 @@ lint:
 rust-test:
 	cargo test --workspace --locked
 
-py-test: $(STAMP)
+py-test: $(STAMP) kernel
 	$(PYTHON) -m pytest -q tests
+
+## Aufgaben- und Lösungsnotebooks aus notebooks/quelle/ neu erzeugen
+notebooks: $(STAMP)
+	$(PYTHON) scripts/build_notebooks.py
+
+## Lösungsnotebook ausführen und als HTML speichern (für Lehrende)
+loesung-html: $(STAMP) kernel
+	$(PYTHON) scripts/execute_notebook.py notebooks/loesungen/$(LESSON).ipynb \
+		--out build/$(LESSON)_loesung.ipynb --html build/$(LESSON)_loesung.html

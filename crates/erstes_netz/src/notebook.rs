@@ -19,10 +19,12 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 pub fn setup() {
     std::panic::set_hook(Box::new(|info| {
         let msg = panic_message(info.payload());
-        let place = info
-            .location()
-            .map(|l| format!("{}:{}", l.file(), l.line()))
-            .unwrap_or_default();
+        // Code of a notebook cell lives in evcxr's generated src/lib.rs, whose
+        // line numbers mean nothing to the student.
+        let place = match info.location() {
+            Some(l) if l.file() != "src/lib.rs" => format!("{}:{}", l.file(), l.line()),
+            _ => "Zelle".to_string(),
+        };
         match msg.strip_prefix("not yet implemented") {
             Some(hint) => {
                 let hint = hint.trim_start_matches(':').trim();
