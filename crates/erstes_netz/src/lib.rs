@@ -44,7 +44,9 @@ mod data;
 #[cfg(feature = "download")]
 mod download;
 mod error;
+mod kernel;
 mod linalg;
+mod memory;
 mod model;
 pub mod notebook;
 mod numpy_rng;
@@ -70,6 +72,7 @@ pub use data::{
 pub use download::{LESSON_URLS, download_file, download_mnist};
 pub use error::{Error, Result};
 pub use linalg::{matmul, randn};
+pub use memory::keep_freed_memory;
 pub use model::{
     Biases, Weights, accuracy, back_prop, calc_loss, forward_pass, init_weights, update,
 };
@@ -77,7 +80,7 @@ pub use numpy_rng::NumpyRng;
 pub use plot::{
     Figure, show_curves, show_digit, show_digits, show_flattening, show_learning_rates,
 };
-pub use preprocess::{min_max, one_hot, one_hot_with_classes};
+pub use preprocess::{min_max, min_max_inplace, one_hot, one_hot_with_classes};
 pub use train::{evaluate, train_epoch};
 pub use weights_file::{load_weights, save_weights};
 

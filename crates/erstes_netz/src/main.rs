@@ -7,7 +7,7 @@ use std::time::Instant;
 use erstes_netz::ndarray::{Array1, Array2};
 use erstes_netz::{
     DataSource, NumpyRng, data_dir, download_mnist, evaluate, german_count, init_weights, load_csv,
-    load_idx, load_weights, min_max, one_hot_with_classes, save_weights, train_epoch,
+    load_idx, load_weights, min_max_inplace, one_hot_with_classes, save_weights, train_epoch,
 };
 
 const USAGE: &str = "\
@@ -272,8 +272,9 @@ fn train(a: TrainArgs) -> Result<(), String> {
     }
 
     // As in the lesson: scale each set to [0, 1], encode the labels one-hot.
-    let train_x = min_max(&train_x);
-    let test_x = min_max(&test_x);
+    let (mut train_x, mut test_x) = (train_x, test_x);
+    min_max_inplace(&mut train_x);
+    min_max_inplace(&mut test_x);
     let train_y = one_hot_with_classes(&train_labels, CLASSES);
     let test_y = one_hot_with_classes(&test_labels, CLASSES);
 
@@ -353,6 +354,7 @@ fn train(a: TrainArgs) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
+    erstes_netz::keep_freed_memory();
     let command = match parse_args() {
         Ok(c) => c,
         Err(UsageError(msg)) => {

@@ -281,6 +281,18 @@ pub fn back_prop(
     w: &Weights,
 ) -> (Weights, Biases) {
     check_back_prop_shapes(x, z_1, a_1, y_hat, y, w);
+    back_prop_unchecked(x, a_1, y_hat, y, w)
+}
+
+/// [`back_prop`] without `z_1` (the sigmoid's derivative needs only `a_1`),
+/// for callers that checked the shapes and want to free `z_1` first.
+pub(crate) fn back_prop_unchecked(
+    x: &ArrayRef2<f64>,
+    a_1: &ArrayRef2<f64>,
+    y_hat: &ArrayRef2<f64>,
+    y: &ArrayRef2<f64>,
+    w: &Weights,
+) -> (Weights, Biases) {
     let n = x.nrows() as f64;
 
     let dz_2 = y_hat - y;
@@ -298,7 +310,7 @@ pub fn back_prop(
 }
 
 #[track_caller]
-fn check_back_prop_shapes(
+pub(crate) fn check_back_prop_shapes(
     x: &ArrayRef2<f64>,
     z_1: &ArrayRef2<f64>,
     a_1: &ArrayRef2<f64>,

@@ -11,12 +11,15 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Prepares the kernel for the lesson: a panic prints a short German note
-/// instead of a Rust backtrace (evcxr always asks for backtraces).
+/// instead of a Rust backtrace (evcxr always asks for backtraces), and freed
+/// arrays are kept for reuse ([`crate::keep_freed_memory`]) so that a
+/// training loop in the notebook runs as fast as the command line.
 ///
 /// An open `todo!("…")` prints its hint; any other panic its message. Both
 /// keep the words "panicked at" so that tools scanning notebook outputs for
 /// panics still find them. Variables from earlier cells survive a panic.
 pub fn setup() {
+    crate::keep_freed_memory();
     std::panic::set_hook(Box::new(|info| {
         let msg = panic_message(info.payload());
         // Code of a notebook cell lives in evcxr's generated src/lib.rs, whose

@@ -1,6 +1,6 @@
 //! Preparing labels and pixels: one-hot encoding and min-max scaling.
 
-use ndarray::{Array, Array2, ArrayRef, ArrayRef1, Dimension};
+use ndarray::{Array, Array2, ArrayRef, ArrayRef1, Dimension, Zip};
 
 /// One-hot encoding: label k becomes a row with a 1 in column k and 0 elsewhere.
 ///
@@ -68,9 +68,33 @@ pub fn min_max<D: Dimension>(x: &ArrayRef<f64, D>) -> Array<f64, D> {
         });
     if hi > lo {
         let range = hi - lo;
-        x.mapv(|v| (v - lo) / range)
+        Zip::from(x).par_map_collect(|&v| (v - lo) / range)
     } else {
         x.mapv(|v| if v.is_nan() { v } else { 0.0 })
+    }
+}
+
+/// [`min_max`] in place: scales `x` to [0, 1] without a second copy (for large data sets).
+///
+/// # Example
+/// ```
+/// use erstes_netz::min_max_inplace;
+/// use erstes_netz::ndarray::array;
+/// let mut x = array![0.0, 51.0, 255.0];
+/// min_max_inplace(&mut x);
+/// assert_eq!(x, array![0.0, 0.2, 1.0]);
+/// ```
+pub fn min_max_inplace<D: Dimension>(x: &mut ArrayRef<f64, D>) {
+    let (lo, hi) = x
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    if hi > lo {
+        let range = hi - lo;
+        Zip::from(x).par_for_each(|v| *v = (*v - lo) / range);
+    } else {
+        x.mapv_inplace(|v| if v.is_nan() { v } else { 0.0 });
     }
 }
 
@@ -125,6 +149,17 @@ mod tests {
             Array2::zeros((2, 2))
         );
         assert_eq!(min_max(&array![0.0]), array![0.0]);
+    }
+
+    #[test]
+    fn min_max_inplace_equals_min_max() {
+        let x = array![[10.0, 20.0], [30.0, 50.0]];
+        let mut y = x.clone();
+        min_max_inplace(&mut y);
+        assert_eq!(y, min_max(&x));
+        let mut c = array![4.0, 4.0];
+        min_max_inplace(&mut c);
+        assert_eq!(c, array![0.0, 0.0]);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 
 use ndarray::{ArrayRef1, ArrayRef2};
 
-use crate::{Biases, Weights, accuracy, back_prop, calc_loss, forward_pass, update};
+use crate::model::{back_prop_unchecked, check_back_prop_shapes};
+use crate::{Biases, Weights, accuracy, calc_loss, forward_pass, update};
 
 /// Mean loss (calc_loss / n) and accuracy of the network on `x`.
 ///
@@ -25,10 +26,10 @@ pub fn evaluate(
 
 /// One epoch of full-batch gradient descent, exactly as the lesson's loop:
 /// forward pass, loss and accuracy (of the weights *before* this epoch's
-/// update), back_prop, update. Returns `(w, b, loss, accuracy)`.
+/// update), [`crate::back_prop`], update. Returns `(w, b, loss, accuracy)`.
 ///
 /// # Panics
-/// On shapes that do not fit (see [`forward_pass`], [`back_prop`]).
+/// On shapes that do not fit (see [`forward_pass`], [`crate::back_prop`]).
 #[track_caller]
 pub fn train_epoch(
     w: Weights,
@@ -41,7 +42,10 @@ pub fn train_epoch(
     let (z_1, a_1, y_hat) = forward_pass(&w, &b, x);
     let loss = calc_loss(&y_hat, y) / x.nrows() as f64;
     let acc = accuracy(labels, &y_hat);
-    let (grad_w, grad_b) = back_prop(x, &z_1, &a_1, &y_hat, y, &w);
+    check_back_prop_shapes(x, &z_1, &a_1, &y_hat, y, &w);
+    // z_1 is not needed for the gradients: free its memory before they are computed.
+    drop(z_1);
+    let (grad_w, grad_b) = back_prop_unchecked(x, &a_1, &y_hat, y, &w);
     let (w, b) = update(w, b, &grad_w, &grad_b, lr);
     (w, b, loss, acc)
 }
