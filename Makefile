@@ -5,7 +5,7 @@ PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 LESSON := 01_erstes_netz
 
-.PHONY: kurs setup kernel test lint rust-test py-test notebooks loesung-html
+.PHONY: kurs setup kernel test lint rust-test py-test notebooks loesung-html bench
 
 ## Alles einrichten und JupyterLab mit dem Aufgaben-Notebook starten
 kurs: setup
@@ -50,3 +50,9 @@ notebooks: $(STAMP)
 loesung-html: $(STAMP) kernel
 	$(PYTHON) scripts/execute_notebook.py notebooks/loesungen/$(LESSON).ipynb \
 		--out build/$(LESSON)_loesung.ipynb --html build/$(LESSON)_loesung.html
+
+## Geschwindigkeit: Rust gegen das numpy-Original auf 60.000 Bildern (braucht Fashion-MNIST
+## aus dem Debian-Paket dataset-fashion-mnist oder MNIST in data/), dazu die Kernel-Benchmarks
+bench: $(STAMP) kernel
+	$(PYTHON) scripts/bench.py
+	cargo bench -p erstes_netz --bench kernels

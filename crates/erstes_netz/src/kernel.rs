@@ -140,35 +140,75 @@ impl PairedRows {
         }
         let pairs = rows.div_ceil(2);
         let blocks = width.div_ceil(KB);
-        let mut s = PairedRows {
-            rows,
-            pairs,
-            blocks,
-            start: Vec::with_capacity(blocks * pairs + 1),
+        let mut start = Vec::with_capacity(blocks * pairs + 1);
+        start.push(0);
+        let mut out = Compactor {
             col: vec![0; pairs * width],
             val: vec![[0.0; 2]; pairs * width],
+            len: 0,
         };
-        s.start.push(0);
-        let mut len = 0;
         for kb in 0..blocks {
+            let (j0, j1) = (kb * KB, ((kb + 1) * KB).min(width));
             for p in 0..pairs {
                 // A missing last row reads row 2p again, with its values dropped.
                 let (r1, r2) = (2 * p, (2 * p + 1).min(rows - 1));
                 let keep2 = if 2 * p + 1 < rows { 1.0 } else { 0.0 };
-                for j in kb * KB..((kb + 1) * KB).min(width) {
-                    let v1 = data[r1 * row_step + j * col_step];
-                    let v2 = data[r2 * row_step + j * col_step] * keep2;
-                    // Branch-free: always write, keep the entry if either is nonzero.
-                    s.col[len] = (j - kb * KB) as u8;
-                    s.val[len] = [v1, v2];
-                    len += usize::from(v1 != 0.0 || v2 != 0.0);
+                if col_step == 1 {
+                    // Contiguous rows: skip runs of 8 zeros in both rows (image borders) at once.
+                    let x1 = &data[r1 * row_step + j0..r1 * row_step + j1];
+                    let x2 = &data[r2 * row_step + j0..r2 * row_step + j1];
+                    for (c, (c1, c2)) in x1.chunks(8).zip(x2.chunks(8)).enumerate() {
+                        if c1.iter().chain(c2).all(|&v| v == 0.0) {
+                            continue;
+                        }
+                        for (i, (&v1, &v2)) in c1.iter().zip(c2).enumerate() {
+                            out.put(8 * c + i, v1, v2 * keep2);
+                        }
+                    }
+                } else {
+                    for j in j0..j1 {
+                        // SAFETY: r1, r2 < rows and j < width: within data (asserted above).
+                        let (v1, v2) = unsafe {
+                            (
+                                *data.get_unchecked(r1 * row_step + j * col_step),
+                                *data.get_unchecked(r2 * row_step + j * col_step),
+                            )
+                        };
+                        out.put(j - j0, v1, v2 * keep2);
+                    }
                 }
-                s.start.push(len);
+                start.push(out.len);
             }
         }
-        s.col.truncate(len);
-        s.val.truncate(len);
-        s
+        out.col.truncate(out.len);
+        out.val.truncate(out.len);
+        PairedRows {
+            rows,
+            pairs,
+            blocks,
+            start,
+            col: out.col,
+            val: out.val,
+        }
+    }
+}
+
+/// Branch-free compaction: every visited element is written at `len`, which
+/// advances only past columns where either row is nonzero, so `len` never
+/// exceeds the number of elements visited (the buffers' length).
+struct Compactor {
+    col: Vec<u8>,
+    val: Vec<[f64; 2]>,
+    len: usize,
+}
+
+impl Compactor {
+    #[inline(always)]
+    fn put(&mut self, j: usize, v1: f64, v2: f64) {
+        assert!(self.len < self.col.len() && self.len < self.val.len());
+        self.col[self.len] = j as u8;
+        self.val[self.len] = [v1, v2];
+        self.len += usize::from(v1 != 0.0 || v2 != 0.0);
     }
 }
 
@@ -256,6 +296,21 @@ mod x86 {
                     a[q] = _mm512_fmadd_pd(v1, dq, a[q]);
                     b[q] = _mm512_fmadd_pd(v2, dq, b[q]);
                 }
+            }
+            let (r1, r2) = (2 * p * out_cols + c0, (2 * p + 1) * out_cols + c0);
+            if c0 + NB <= out_cols && 2 * p + 1 < s.rows {
+                // Full tile, both rows: add the sums to `out` a register at a time.
+                for (at, sums) in [(r1, &a), (r2, &b)] {
+                    let o = &mut out[at..at + NB];
+                    for (q, sum) in sums.iter().enumerate() {
+                        // SAFETY: o[8q..8q + 8] lies within its NB = 32 values.
+                        unsafe {
+                            let ptr = o.as_mut_ptr().add(8 * q);
+                            _mm512_storeu_pd(ptr, _mm512_add_pd(_mm512_loadu_pd(ptr), *sum));
+                        }
+                    }
+                }
+                return;
             }
             let (mut sa, mut sb) = ([0.0f64; NB], [0.0f64; NB]);
             for q in 0..4 {

@@ -245,8 +245,10 @@ fn json_number(v: f64) -> String {
 }
 
 fn train(a: TrainArgs) -> Result<(), String> {
+    let load_start = Instant::now();
     let ((train_x, train_labels), (test_x, test_labels), what) =
         load_train_test(&a).map_err(|e| e.to_string())?;
+    let load_seconds = load_start.elapsed().as_secs_f64();
     if train_x.ncols() != test_x.ncols() {
         return Err(format!(
             "Trainingsbilder haben {} Pixel, Testbilder {}: die Daten passen nicht zusammen",
@@ -270,6 +272,7 @@ fn train(a: TrainArgs) -> Result<(), String> {
     } else {
         info(what);
     }
+    info(format!("Eingelesen in {load_seconds:.2} s"));
 
     // As in the lesson: scale each set to [0, 1], encode the labels one-hot.
     let (mut train_x, mut test_x) = (train_x, test_x);

@@ -1,0 +1,265 @@
+#!/usr/bin/env python3
+"""`make bench`: the Rust crate against the numpy original, side by side.
+
+On full-size data (60,000 training images of 784 pixels: Fashion-MNIST from
+the Debian package dataset-fashion-mnist, or full MNIST when it is in data/)
+this runs, in one go and one after another:
+
+  1. the numpy original (tests/reference/bench_numpy.py),
+  2. the command line `erstes-netz train` (release build),
+  3. the lesson's own notebook code in the Rust kernel evcxr,
+
+all reading the same CSV files in the lesson's format and starting from the
+same weights (np.random.seed(1234); init_weights(784, 300, 10)). Each epoch
+is the closing exercise's epoch: forward pass, loss, accuracy, test values
+with the same weights, back_prop, update. It prints a table: median time per
+epoch, CSV read time, peak memory (maximum resident set size of the process),
+the largest relative difference of the per-epoch values, and the notebook's
+epoch against the command line's.
+
+    python scripts/bench.py [--epochs 10] [--data DIR] [--no-notebook]
+
+numpy runs at its best: OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are removed
+from its environment (they slow a current numpy down where set), and the
+OpenBLAS kernel and thread count it uses are reported.
+"""
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "build" / "bench"
+sys.path.insert(0, str(ROOT / "tests" / "reference"))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+FASHION = Path("/usr/share/datasets/fashion-mnist")
+IDX_NAMES = [
+    ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+]
+
+
+def read_idx(path):
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    ndim = raw[3]
+    dims = np.frombuffer(raw, ">u4", count=ndim, offset=4)
+    return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def find_idx(folder, name):
+    for candidate in [folder / name, folder / f"{name}.gz"]:
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def prepare_data(data_dir):
+    """CSV files in the lesson's format (label, 784 pixels) for both sides."""
+    full_csv = [data_dir / "mnist_train.csv", data_dir / "mnist_test.csv"] if data_dir else []
+    if full_csv and all(p.is_file() for p in full_csv):
+        return "vollständiges MNIST", full_csv
+    folders = ([data_dir] if data_dir else []) + [ROOT / "data", FASHION]
+    for folder in folders:
+        found = [(find_idx(folder, i), find_idx(folder, l)) for i, l in IDX_NAMES]
+        if all(i and l for i, l in found):
+            break
+    else:
+        sys.exit(
+            "Keine großen Daten gefunden. Installieren Sie das Debian-Paket dataset-fashion-mnist "
+            "(sudo apt install dataset-fashion-mnist) oder legen Sie MNIST in data/."
+        )
+    name = "Fashion-MNIST" if folder == FASHION else f"IDX aus {folder}"
+    BUILD.mkdir(parents=True, exist_ok=True)
+    out = []
+    for (images, labels), part in zip(found, ["train", "test"]):
+        csv = BUILD / f"{part}.csv"
+        if not csv.is_file() or csv.stat().st_mtime < images.stat().st_mtime:
+            x = read_idx(images).reshape(-1, 784)
+            y = read_idx(labels)
+            rows = np.column_stack([y, x]).astype(np.int64)
+            tmp = csv.with_suffix(".tmp")
+            np.savetxt(tmp, rows, fmt="%d", delimiter=",")
+            tmp.replace(csv)
+        out.append(csv)
+    return name, out
+
+
+def start_weights():
+    import lesson_numpy as ref
+
+    np.random.seed(1234)
+    W, b = ref.init_weights(784, 300, 10)
+    path = BUILD / "start.npz"
+    np.savez(path, W0=W[0], W1=W[1], b0=b[0], b1=b[1])
+    return path
+
+
+def run_measured(cmd, env=None):
+    """Runs cmd, returns (stdout, stderr, peak RSS in bytes) of that process."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    out, err = proc.communicate()
+    # ru_maxrss of all waited-for children is the largest so far: measure each
+    # program in its own helper process so the numbers do not mix.
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(map(str, cmd))} schlug fehl:\n{err}")
+    return out, err
+
+
+def peak_of(cmd, env=None):
+    """Runs cmd inside a fresh Python helper and returns (stdout, stderr, peak RSS bytes)."""
+    helper = (
+        "import json, resource, subprocess, sys\n"
+        "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024\n"
+        "print(json.dumps({'rc': p.returncode, 'out': p.stdout, 'err': p.stderr, 'rss': rss}))\n"
+    )
+    out, _ = run_measured([sys.executable, "-c", helper, *map(str, cmd)], env=env)
+    result = json.loads(out)
+    if result["rc"] != 0:
+        sys.exit(f"{' '.join(map(str, cmd))} schlug fehl:\n{result['err']}")
+    return result["out"], result["err"], result["rss"]
+
+
+def json_rows(text):
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def run_numpy(csvs, start, epochs, lr):
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    script = ROOT / "tests" / "reference" / "bench_numpy.py"
+    out, _, rss = peak_of([sys.executable, script, *csvs, start, epochs, lr], env=env)
+    rows = json_rows(out)
+    load = next(r for r in rows if "load_seconds" in r)["load_seconds"]
+    blas = next((r["blas"] for r in rows if "blas" in r), [])
+    return load, [r for r in rows if "epoch" in r], rss, blas
+
+
+def run_rust(csvs, start, epochs, lr):
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "erstes-netz"], cwd=ROOT, check=True)
+    cli = ROOT / "target" / "release" / "erstes-netz"
+    cmd = [cli, "train", "--train", csvs[0], "--test", csvs[1], "--init", start, "--epochs", epochs, "--lr", lr, "--json"]
+    out, err, rss = peak_of(cmd)
+    load = float(re.search(r"Eingelesen in ([0-9.]+) s", err).group(1))
+    return load, json_rows(out), rss
+
+
+NOTEBOOK_TRAINING = """\
+let (mut w, mut b) = erstes_netz::load_weights("{start}").expect("Startgewichte");
+let mut seconds = Vec::new();
+for i in 0..{epochs} {{
+    let t = std::time::Instant::now();
+    let (z_1, a_1, y_hat) = forward_pass(&w, &b, &train_images);
+    let loss = calc_loss(&y_hat, &train_targets) / y_hat.nrows() as f64;
+    let acc = accuracy(&train_labels, &y_hat);
+    let (_, _, test_y_hat) = forward_pass(&w, &b, &test_images);
+    let test_loss = calc_loss(&test_y_hat, &test_targets) / test_y_hat.nrows() as f64;
+    let test_acc = accuracy(&test_labels, &test_y_hat);
+    let (grad_w, grad_b) = back_prop(&train_images, &z_1, &a_1, &y_hat, &train_targets, &w);
+    (w, b) = update(w, b, &grad_w, &grad_b, {lr});
+    let s = t.elapsed().as_secs_f64();
+    seconds.push(s);
+    println!("{{{{\\"epoch\\": {{}}, \\"loss\\": {{}}, \\"test_loss\\": {{}}, \\"accuracy\\": {{}}, \\"test_accuracy\\": {{}}, \\"seconds\\": {{}}}}}}", i + 1, loss, test_loss, acc, test_acc, s);
+}}
+"""
+
+
+def run_notebook(csvs, start, epochs, lr):
+    """The lesson's functions, as defined in the solution notebook, in evcxr."""
+    import nbformat
+    from execute_notebook import cell_text, execute
+
+    solution = nbformat.read(ROOT / "notebooks" / "loesungen" / "01_erstes_netz.ipynb", as_version=4)
+    code = [c for c in solution.cells if c.cell_type == "code"]
+    setup = code[0].source
+    definitions = [c.source for c in code if re.match(r"(//[^\n]*\n|/// [^\n]*\n)*fn ", c.source) and "check::" not in c.source]
+    data = (
+        f'let (train_images, train_labels) = erstes_netz::load_csv("{csvs[0]}")?;\n'
+        f'let (test_images, test_labels) = erstes_netz::load_csv("{csvs[1]}")?;\n'
+        "let train_images = min_max(&train_images);\nlet test_images = min_max(&test_images);\n"
+        "let train_targets = one_hot(&train_labels);\nlet test_targets = one_hot(&test_labels);\n"
+    )
+    training = NOTEBOOK_TRAINING.format(start=start, epochs=epochs, lr=lr)
+    nb = nbformat.v4.new_notebook(metadata=solution.metadata)
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in [setup, *definitions, data, training]]
+    execute(nb, ROOT / "notebooks" / "loesungen", allow_errors=True)
+    text = cell_text(nb.cells[-1])
+    rows = json_rows(text)
+    if len(rows) != int(epochs):
+        sys.exit("Notebook-Lauf unvollständig:\n" + "\n".join(cell_text(c) for c in nb.cells)[-3000:])
+    return rows
+
+
+def relative_difference(a, b):
+    return abs(a - b) / max(abs(a), abs(b), 1e-300)
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Rust gegen das numpy-Original, nebeneinander gemessen.")
+    parser.add_argument("--epochs", default="10")
+    parser.add_argument("--lr", default="0.1")
+    parser.add_argument("--data", type=Path, help="Ordner mit mnist_train.csv/mnist_test.csv oder IDX-Dateien")
+    parser.add_argument("--no-notebook", action="store_true", help="den Lauf im Notebook-Kernel auslassen")
+    args = parser.parse_args()
+
+    name, csvs = prepare_data(args.data)
+    start = start_weights()
+    print(f"Daten: {name}, {csvs[0]} und {csvs[1]}", flush=True)
+
+    print("numpy läuft …", flush=True)
+    np_load, np_rows, np_rss, blas = run_numpy(csvs, start, args.epochs, args.lr)
+    print("Rust (Kommandozeile) läuft …", flush=True)
+    rs_load, rs_rows, rs_rss = run_rust(csvs, start, args.epochs, args.lr)
+    nb_rows = []
+    if not args.no_notebook:
+        print("Rust (Notebook, evcxr) läuft …", flush=True)
+        nb_rows = run_notebook(csvs, start, args.epochs, args.lr)
+
+    # The first epoch warms caches and allocators on every side; the median
+    # of the rest is the steady state a student sees.
+    median = lambda rows: statistics.median(r["seconds"] for r in rows[1:] or rows)  # noqa: E731
+    np_epoch, rs_epoch = median(np_rows), median(rs_rows)
+    keys = ["loss", "accuracy", "test_loss", "test_accuracy"]
+    worst = max(relative_difference(a[k], b[k]) for a, b in zip(np_rows, rs_rows, strict=True) for k in keys)
+    worst_nb = max((relative_difference(a[k], b[k]) for a, b in zip(np_rows, nb_rows) for k in keys), default=0.0)
+
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), platform.processor())
+    lines = [
+        f"Daten: {name}, 60.000 × 784 (Training) und 10.000 × 784 (Test), versteckte Schicht 300, f64, "
+        f"{args.epochs} Epochen, Lernrate {args.lr}",
+        f"Rechner: {cpu}, {os.cpu_count()} Kerne; numpy {np.__version__}, BLAS {blas}",
+        "",
+        "| Messung | numpy-Original | Rust | Verhältnis |",
+        "|---|---|---|---|",
+        f"| Zeit pro Epoche (Median) | {np_epoch:.3f} s | {rs_epoch:.3f} s | {np_epoch / rs_epoch:.2f}× schneller |",
+        f"| CSV einlesen (Training + Test) | {np_load:.1f} s | {rs_load:.2f} s | {np_load / rs_load:.0f}× schneller |",
+        f"| Spitzenspeicher (max. RSS) | {np_rss / 1e9:.2f} GB | {rs_rss / 1e9:.2f} GB | {rs_rss / np_rss:.2f} (≈ 1/{np_rss / rs_rss:.1f}) |",
+        f"| größte relative Abweichung von Loss/Accuracy je Epoche | – | {worst:.1e} | Ziel < 1e-9 |",
+    ]
+    if nb_rows:
+        nb_epoch = median(nb_rows)
+        lines.append(
+            f"| Epoche im Notebook (evcxr) gegen Kommandozeile | – | {nb_epoch:.3f} s gegen {rs_epoch:.3f} s | "
+            f"{nb_epoch / rs_epoch:.2f}× (Abweichung zu numpy {worst_nb:.1e}) |"
+        )
+    table = "\n".join(lines)
+    print()
+    print(table)
+    (BUILD / "ergebnis.md").write_text(table + "\n", encoding="utf-8")
+    print(f"\n(gespeichert in {BUILD / 'ergebnis.md'})")
+
+
+if __name__ == "__main__":
+    main()
