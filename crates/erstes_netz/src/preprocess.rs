@@ -61,17 +61,9 @@ pub fn one_hot_with_classes(labels: &ArrayRef1<usize>, classes: usize) -> Array2
 /// assert_eq!(min_max(&array![7.0, 7.0]), array![0.0, 0.0]);
 /// ```
 pub fn min_max<D: Dimension>(x: &ArrayRef<f64, D>) -> Array<f64, D> {
-    let (lo, hi) = x
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-            (lo.min(v), hi.max(v))
-        });
-    if hi > lo {
-        let range = hi - lo;
-        Zip::from(x).par_map_collect(|&v| (v - lo) / range)
-    } else {
-        x.mapv(|v| if v.is_nan() { v } else { 0.0 })
-    }
+    let mut scaled = x.to_owned();
+    min_max_inplace(&mut scaled);
+    scaled
 }
 
 /// [`min_max`] in place: scales `x` to [0, 1] without a second copy (for large data sets).
