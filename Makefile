@@ -3,9 +3,10 @@
 VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+NBGRADER_STAMP := $(VENV)/.nbgrader-installed
 LESSON := 01_erstes_netz
 
-.PHONY: kurs setup kernel test lint rust-test py-test notebooks loesung-html bench
+.PHONY: kurs setup kernel test lint rust-test py-test notebooks loesung-html bench nbgrader-kurs
 
 ## Alles einrichten und JupyterLab mit dem Aufgaben-Notebook starten
 kurs: setup
@@ -25,6 +26,10 @@ $(STAMP): requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
+$(NBGRADER_STAMP): $(STAMP) requirements-nbgrader.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-nbgrader.txt
+	touch $@
+
 kernel:
 	bash scripts/install_kernel.sh
 
@@ -39,7 +44,7 @@ lint:
 rust-test:
 	cargo test --workspace --locked
 
-py-test: $(STAMP) kernel
+py-test: $(STAMP) $(NBGRADER_STAMP) kernel
 	$(PYTHON) -m pytest -q tests
 
 ## Aufgaben- und Lösungsnotebooks aus notebooks/quelle/ neu erzeugen
@@ -56,3 +61,8 @@ loesung-html: $(STAMP) kernel
 bench: $(STAMP) kernel
 	$(PYTHON) scripts/bench.py
 	cargo bench -p erstes_netz --bench kernels
+
+## nbgrader-Kurs anlegen: make nbgrader-kurs KURS=/pfad/zum/kurs [CRATE=/pfad/zu/crates/erstes_netz]
+nbgrader-kurs: $(NBGRADER_STAMP) kernel
+	@test -n "$(KURS)" || { echo "Bitte KURS=/pfad/zum/kursordner angeben"; exit 2; }
+	$(PYTHON) scripts/nbgrader_course.py "$(KURS)" $(if $(CRATE),--crate "$(CRATE)")

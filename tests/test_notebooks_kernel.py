@@ -50,6 +50,11 @@ def test_solution_notebook_checks_and_text_numbers(executed_solution):
     checks = [c for c in cells if "check" in c.metadata.get("tags", [])]
     assert len(checks) >= 8
     assert all("✅" in cell_text(c) for c in checks)
+    # The verdict is the cell's value: "1" for nbgrader, a green note for students.
+    for c in checks:
+        results = [o for o in c.outputs if o.output_type == "execute_result"]
+        assert [r.data["text/plain"] for r in results] == ["1"], c.source
+        assert "Prüfung bestanden" in results[0].data["text/html"]
     numbers = [c for c in cells if "text_number" in c.source]
     assert numbers, "no cell compares the text's numbers"
     assert all("wie im Text" in cell_text(c) for c in numbers)
@@ -128,6 +133,9 @@ def test_exercise_notebook_as_a_student_meets_it():
             open_checks += 1
             if "panicked" in text or not ("✏️" in text or "❌" in text):
                 failures.append(f"{where}: Prüfung einer unfertigen Funktion erklärt nicht:\n{text[:1500]}")
+            verdicts = [o.data.get("text/plain") for o in ran.outputs if o.output_type == "execute_result"]
+            if verdicts != ["0"]:
+                failures.append(f"{where}: Punkte {verdicts}, erwartet 0")
         else:
             if "panicked" in text:
                 failures.append(f"{where}: Abbruch:\n{text[:1500]}")

@@ -3,7 +3,8 @@
 //! and explain in German what is right or what exactly is wrong.
 //!
 //! Every check prints one line starting with ✅ (passed), ❌ (wrong) or ✏️
-//! (a `todo!` is still open) and returns whether it passed. A panic in the
+//! (a `todo!` is still open) and returns a [`Verdict`], which the notebook
+//! shows below the cell and nbgrader reads as points. A panic in the
 //! student's code is caught and explained; a check never ends in a backtrace.
 //!
 //! The diagnosis compares the student's result with the results of the
@@ -58,14 +59,52 @@ fn run<T>(f: impl FnOnce() -> T) -> Run<T> {
     }
 }
 
-fn pass(name: &str, msg: &str) -> bool {
+fn pass(name: &str, msg: &str) -> Verdict {
     println!("✅ {name}: {msg}");
-    true
+    Verdict { passed: true }
 }
 
-fn fail(name: &str, msg: &str) -> bool {
+fn fail(name: &str, msg: &str) -> Verdict {
     println!("❌ {name}: {msg}");
-    false
+    Verdict { passed: false }
+}
+
+/// The outcome of a check, shown below the check cell: a short note for the
+/// student (HTML) and the points for nbgrader (plain text "1" or "0", which
+/// nbgrader reads as the cell's partial credit).
+///
+/// It is the cell's value, so a check cell ends without a semicolon. (The
+/// points cannot travel on stderr: evcxr drops stderr lines now and then.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use = "a check cell shows its verdict: end the cell without a semicolon"]
+pub struct Verdict {
+    passed: bool,
+}
+
+impl Verdict {
+    /// A check that could not even run (an open `todo!`, a crash): no points.
+    const OPEN: Verdict = Verdict { passed: false };
+
+    /// Whether the check passed.
+    pub fn passed(&self) -> bool {
+        self.passed
+    }
+
+    /// Shows the verdict in a Jupyter notebook running the evcxr kernel.
+    pub fn evcxr_display(&self) {
+        let (color, text) = if self.passed {
+            ("#1a7f37", "✅ Prüfung bestanden")
+        } else {
+            ("#cf222e", "❌ Prüfung noch nicht bestanden")
+        };
+        println!(
+            "EVCXR_BEGIN_CONTENT text/html\n<b style=\"color:{color}\">{text}</b>\nEVCXR_END_CONTENT"
+        );
+        println!(
+            "EVCXR_BEGIN_CONTENT text/plain\n{}\nEVCXR_END_CONTENT",
+            u8::from(self.passed)
+        );
+    }
 }
 
 /// Unwraps a run, printing the feedback for an open `todo!` or a panic.
@@ -85,7 +124,7 @@ fn finished<T>(name: &str, r: Run<T>) -> Option<T> {
             None
         }
         Run::Panicked(msg) => {
-            fail(name, &format!("Ihre Funktion ist abgebrochen: {msg}"));
+            let _ = fail(name, &format!("Ihre Funktion ist abgebrochen: {msg}"));
             None
         }
     }
@@ -169,13 +208,15 @@ fn tiny_network() -> (Weights, Biases, Array2<f64>, Array2<f64>) {
 
 /// Checks the student's `init_weights` (shapes, scaling, zero biases, and the
 /// exact numbers of numpy's `np.random.seed(1234)`).
-pub fn init_weights(f: impl Fn(usize, usize, usize, &mut NumpyRng) -> (Weights, Biases)) -> bool {
+pub fn init_weights(
+    f: impl Fn(usize, usize, usize, &mut NumpyRng) -> (Weights, Biases),
+) -> Verdict {
     const NAME: &str = "init_weights";
     let Some((w, b)) = finished(
         NAME,
         run(|| f(INPUT, 200, OUTPUT, &mut NumpyRng::seed(SEED))),
     ) else {
-        return false;
+        return Verdict::OPEN;
     };
     let (rw, rb) = crate::init_weights(INPUT, 200, OUTPUT, &mut NumpyRng::seed(SEED));
     for i in 0..2 {
@@ -268,11 +309,11 @@ pub fn init_weights(f: impl Fn(usize, usize, usize, &mut NumpyRng) -> (Weights, 
 #[allow(clippy::type_complexity)]
 pub fn forward_pass(
     f: impl Fn(&Weights, &Biases, &Array2<f64>) -> (Array2<f64>, Array2<f64>, Array2<f64>),
-) -> bool {
+) -> Verdict {
     const NAME: &str = "forward_pass";
     let (w, b, x, _) = tiny_network();
     let Some((z_1, a_1, y_hat)) = finished(NAME, run(|| f(&w, &b, &x))) else {
-        return false;
+        return Verdict::OPEN;
     };
     let (rz, ra, ry) = crate::forward_pass(&w, &b, &x);
     let xw = crate::matmul(&x, &w[0].t());
@@ -333,12 +374,12 @@ pub fn back_prop(
         &Array2<f64>,
         &Weights,
     ) -> (Weights, Biases),
-) -> bool {
+) -> Verdict {
     const NAME: &str = "back_prop";
     let (w, b, x, y) = tiny_network();
     let (z_1, a_1, y_hat) = crate::forward_pass(&w, &b, &x);
     let Some((gw, gb)) = finished(NAME, run(|| f(&x, &z_1, &a_1, &y_hat, &y, &w))) else {
-        return false;
+        return Verdict::OPEN;
     };
     let (rw, rb) = crate::back_prop(&x, &z_1, &a_1, &y_hat, &y, &w);
     let n = x.nrows() as f64;
@@ -402,14 +443,14 @@ pub fn back_prop(
 }
 
 /// Checks the student's `update` (gradient step).
-pub fn update(f: impl Fn(Weights, Biases, &Weights, &Biases, f64) -> (Weights, Biases)) -> bool {
+pub fn update(f: impl Fn(Weights, Biases, &Weights, &Biases, f64) -> (Weights, Biases)) -> Verdict {
     const NAME: &str = "update";
     let (w, b, x, y) = tiny_network();
     let (z_1, a_1, y_hat) = crate::forward_pass(&w, &b, &x);
     let (gw, gb) = crate::back_prop(&x, &z_1, &a_1, &y_hat, &y, &w);
     let lr = 0.25;
     let Some((nw, nb)) = finished(NAME, run(|| f(w.clone(), b.clone(), &gw, &gb, lr))) else {
-        return false;
+        return Verdict::OPEN;
     };
     let (rw, rb) = crate::update(w.clone(), b.clone(), &gw, &gb, lr);
     for i in 0..2 {
@@ -472,7 +513,7 @@ fn prepared(name: &str) -> Option<Prepared> {
             test_labels: d.test_labels,
         }),
         Err(e) => {
-            fail(
+            let _ = fail(
                 name,
                 &format!("die Daten für den Vergleich ließen sich nicht laden: {e}"),
             );
@@ -487,10 +528,10 @@ fn lesson_start() -> (Weights, Biases) {
 
 /// Checks the first classification: weights from seed 1234 with 300 hidden
 /// neurons, the forward pass on the training images and the mean loss.
-pub fn first_classification(w: &Weights, b: &Biases, y_hat: &Array2<f64>, loss: f64) -> bool {
+pub fn first_classification(w: &Weights, b: &Biases, y_hat: &Array2<f64>, loss: f64) -> Verdict {
     const NAME: &str = "Erste Klassifizierung";
     let Some(d) = prepared(NAME) else {
-        return false;
+        return Verdict::OPEN;
     };
     if w[0].nrows() != HIDDEN {
         return fail(
@@ -552,10 +593,10 @@ pub fn first_classification(w: &Weights, b: &Biases, y_hat: &Array2<f64>, loss: 
 }
 
 /// Checks the weights after one training step (seed 1234, hidden 300, lr 0.1).
-pub fn training_step(w: &Weights, b: &Biases) -> bool {
+pub fn training_step(w: &Weights, b: &Biases) -> Verdict {
     const NAME: &str = "Ein Trainingsschritt";
     let Some(d) = prepared(NAME) else {
-        return false;
+        return Verdict::OPEN;
     };
     let (w0, b0) = lesson_start();
     if w[0].shape() != w0[0].shape() || w[1].shape() != w0[1].shape() {
@@ -600,7 +641,7 @@ pub fn training_step(w: &Weights, b: &Biases) -> bool {
 /// Checks that training went on from the trained weights instead of starting
 /// over: `losses_before` are the losses of the previous run, `losses` those of
 /// the continued run.
-pub fn continued_training(losses_before: &[f64], losses: &[f64]) -> bool {
+pub fn continued_training(losses_before: &[f64], losses: &[f64]) -> Verdict {
     const NAME: &str = "Weitertrainieren";
     let (Some(&last_before), Some(&first)) = (losses_before.last(), losses.first()) else {
         return fail(
@@ -630,7 +671,7 @@ pub fn continued_training(losses_before: &[f64], losses: &[f64]) -> bool {
 
 /// Checks the closing exercise: test loss and test accuracy for every epoch
 /// of the run from seed 1234 (hidden 300), with the given learning rate.
-pub fn test_metrics(test_losses: &[f64], test_accuracies: &[f64], lr: f64) -> bool {
+pub fn test_metrics(test_losses: &[f64], test_accuracies: &[f64], lr: f64) -> Verdict {
     const NAME: &str = "Übungsaufgabe";
     if test_losses.is_empty() || test_losses.len() != test_accuracies.len() {
         return fail(
@@ -643,7 +684,7 @@ pub fn test_metrics(test_losses: &[f64], test_accuracies: &[f64], lr: f64) -> bo
         );
     }
     let Some(d) = prepared(NAME) else {
-        return false;
+        return Verdict::OPEN;
     };
     let (mut w, mut b) = lesson_start();
     for (epoch, (&loss, &acc)) in test_losses.iter().zip(test_accuracies).enumerate() {
@@ -705,21 +746,17 @@ mod tests {
 
     #[test]
     fn reference_functions_pass_every_check() {
-        assert!(init_weights(|i, h, o, rng| crate::init_weights(
-            i, h, o, rng
-        )));
-        assert!(forward_pass(good_forward));
-        assert!(back_prop(|x, z, a, y_hat, y, w| crate::back_prop(
-            x, z, a, y_hat, y, w
-        )));
-        assert!(update(crate::update));
+        assert!(init_weights(|i, h, o, rng| crate::init_weights(i, h, o, rng)).passed());
+        assert!(forward_pass(good_forward).passed());
+        assert!(back_prop(|x, z, a, y_hat, y, w| crate::back_prop(x, z, a, y_hat, y, w)).passed());
+        assert!(update(crate::update).passed());
     }
 
     #[test]
     fn todo_is_reported_with_its_hint_not_as_a_crash() {
         let r = run(|| -> usize { todo!("Zeilen eintragen") });
         assert!(matches!(r, Run::Todo(ref h) if h == "Zeilen eintragen"));
-        assert!(!init_weights(|_, _, _, _| todo!("Formen")));
+        assert!(!init_weights(|_, _, _, _| todo!("Formen")).passed());
     }
 
     #[test]
@@ -731,14 +768,14 @@ mod tests {
             let y_hat = sigmoid(&(matmul(&a_1, &w[1].t()) + &b[1]));
             (z_1, a_1, y_hat)
         };
-        assert!(!forward_pass(f));
+        assert!(!forward_pass(f).passed());
         let g = |w: &Weights, b: &Biases, x: &Array2<f64>| {
             let z_1 = matmul(x, &w[0].t()) + &b[0];
             let a_1 = sigmoid(&z_1);
             let y_hat = softmax(&(matmul(&a_1, &w[1].t()) + &b[1]), Axis(0));
             (z_1, a_1, y_hat)
         };
-        assert!(!forward_pass(g));
+        assert!(!forward_pass(g).passed());
     }
 
     #[test]
@@ -757,7 +794,7 @@ mod tests {
 
     #[test]
     fn continued_training_detects_restart() {
-        assert!(!continued_training(&[2.5, 1.0, 0.6], &[2.5, 1.0]));
-        assert!(continued_training(&[2.5, 1.0, 0.6], &[0.59, 0.55]));
+        assert!(!continued_training(&[2.5, 1.0, 0.6], &[2.5, 1.0]).passed());
+        assert!(continued_training(&[2.5, 1.0, 0.6], &[0.59, 0.55]).passed());
     }
 }
