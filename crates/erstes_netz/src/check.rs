@@ -731,6 +731,156 @@ pub fn test_metrics(test_losses: &[f64], test_accuracies: &[f64], lr: f64) -> Ve
     )
 }
 
+/// Relative difference, for comparing numbers computed in different ways.
+fn rel(a: f64, b: f64) -> f64 {
+    (a - b).abs() / a.abs().max(b.abs()).max(1e-12)
+}
+
+/// Checks the student's `numerical_gradient` (lesson 2): the central
+/// difference (L(w + h) − L(w − h)) / 2h of the mean loss for one weight.
+#[allow(clippy::type_complexity)]
+pub fn numerical_gradient(
+    f: impl Fn(&Weights, &Biases, &Array2<f64>, &Array2<f64>, usize, usize, usize, f64) -> f64,
+) -> Verdict {
+    const NAME: &str = "numerical_gradient";
+    let (w, b, x, y) = tiny_network();
+    let n = x.nrows() as f64;
+    let loss = |w: &Weights| {
+        let (_, _, y_hat) = crate::forward_pass(w, &b, &x);
+        crate::calc_loss(&y_hat, &y) / n
+    };
+    let shifted = |layer: usize, r: usize, c: usize, h: f64| {
+        let mut moved = w.clone();
+        moved[layer][[r, c]] += h;
+        loss(&moved)
+    };
+    let h = 1e-5;
+    for (layer, r, c) in [(0, 2, 3), (1, 1, 4)] {
+        let Some(found) = finished(NAME, run(|| f(&w, &b, &x, &y, layer, r, c, h))) else {
+            return Verdict::OPEN;
+        };
+        let expected = (shifted(layer, r, c, h) - shifted(layer, r, c, -h)) / (2.0 * h);
+        // Different ways of summing the loss change the difference quotient by
+        // up to about 1e-6 relative; the mistakes below change it far more.
+        if rel(found, expected) < 1e-4 {
+            continue;
+        }
+        let forward_only = (shifted(layer, r, c, h) - loss(&w)) / h;
+        let mistakes = [
+            (
+                2.0 * expected,
+                "durch h statt durch 2h geteilt: der Abstand von w − h bis w + h ist 2h.",
+            ),
+            (
+                -expected,
+                "falsches Vorzeichen: (L(w + h) − L(w − h)) / 2h, nicht umgekehrt.",
+            ),
+            (
+                expected * n,
+                "die Summe des Loss statt des Mittels: calc_loss(…) durch die Anzahl der Bilder teilen.",
+            ),
+            (
+                forward_only,
+                "einseitige Differenz (L(w + h) − L(w)) / h; die zentrale ist genauer.",
+            ),
+        ];
+        let why = mistakes
+            .iter()
+            .find(|(v, _)| rel(found, *v) < 1e-3)
+            .map_or_else(
+                || format!("erwartet {expected:.6e}."),
+                |(_, m)| m.to_string(),
+            );
+        return fail(
+            NAME,
+            &format!("w[{layer}][[{r}, {c}]]: gefunden {found:.6e} – {why}"),
+        );
+    }
+    pass(
+        NAME,
+        "richtig! Die zentrale Differenz stimmt für Gewichte beider Schichten.",
+    )
+}
+
+/// Checks the student's `minibatch_epoch` (lesson 2) against the crate's
+/// [`crate::minibatch_epoch`] with the same random generator.
+#[allow(clippy::type_complexity)]
+pub fn minibatch_epoch(
+    f: impl Fn(
+        Weights,
+        Biases,
+        &Array2<f64>,
+        &Array2<f64>,
+        usize,
+        f64,
+        &mut NumpyRng,
+    ) -> (Weights, Biases),
+) -> Verdict {
+    const NAME: &str = "minibatch_epoch";
+    let mut rng = NumpyRng::seed(3);
+    let (w, b) = crate::init_weights(6, 5, 4, &mut rng);
+    let x: Array2<f64> = crate::randn((23, 6), &mut rng);
+    let labels = Array1::from_iter((0..23).map(|i| (i * 7) % 4));
+    let y = one_hot_with_classes(&labels, 4);
+    let (batch, lr) = (5, 0.5);
+    let Some((nw, nb)) = finished(
+        NAME,
+        run(|| {
+            f(
+                w.clone(),
+                b.clone(),
+                &x,
+                &y,
+                batch,
+                lr,
+                &mut NumpyRng::seed(11),
+            )
+        }),
+    ) else {
+        return Verdict::OPEN;
+    };
+    let (rw, rb) = crate::minibatch_epoch(
+        w.clone(),
+        b.clone(),
+        &x,
+        &y,
+        batch,
+        lr,
+        &mut NumpyRng::seed(11),
+    );
+    if close(&nw[0], &rw[0])
+        && close(&nw[1], &rw[1])
+        && close(&nb[0], &rb[0])
+        && close(&nb[1], &rb[1])
+    {
+        return pass(
+            NAME,
+            "richtig! Gleiche Reihenfolge, gleiche Batches, gleiche Gewichte wie die Referenz.",
+        );
+    }
+    // The typical mistakes, each computed for comparison.
+    let full_step = crate::train_epoch(w.clone(), b.clone(), &x, &y, &labels, lr).0;
+    let mut in_order = (w.clone(), b.clone());
+    for start in (0..x.nrows()).step_by(batch) {
+        let rows: Vec<usize> = (start..(start + batch).min(x.nrows())).collect();
+        let (xb, yb) = (x.select(Axis(0), &rows), y.select(Axis(0), &rows));
+        let (z_1, a_1, y_hat) = crate::forward_pass(&in_order.0, &in_order.1, &xb);
+        let (gw, gb) = crate::back_prop(&xb, &z_1, &a_1, &y_hat, &yb, &in_order.0);
+        in_order = crate::update(in_order.0, in_order.1, &gw, &gb, lr);
+    }
+    let msg = if close(&nw[0], &w[0]) && close(&nw[1], &w[1]) {
+        "die Gewichte sind unverändert – wird nach jedem Batch update aufgerufen und das Ergebnis übernommen?"
+    } else if close(&nw[0], &full_step[0]) {
+        "das ist ein einziger Schritt mit allen Bildern (Full Batch); je Batch gehört ein eigener Schritt dazu."
+    } else if close(&nw[0], &in_order.0[0]) {
+        "die Bilder wurden nicht gemischt: erst order.shuffle(rng), dann die Batches in dieser Reihenfolge."
+    } else {
+        "die Gewichte weichen von der Referenz ab: je Batch x.select(Axis(0), batch) und y ebenso, \
+         dann forward_pass, back_prop und update mit diesem Batch."
+    };
+    fail(NAME, msg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -790,6 +940,44 @@ mod tests {
         assert!(diagnose("x", &right.clone(), &right, &[]).is_none());
         let msg = diagnose("x", &right.t().to_owned(), &right, &[]).unwrap();
         assert!(msg.contains("transponiert"), "{msg}");
+    }
+
+    #[test]
+    fn lesson_two_checks_accept_the_reference_and_name_mistakes() {
+        let numeric = |w: &Weights,
+                       b: &Biases,
+                       x: &Array2<f64>,
+                       y: &Array2<f64>,
+                       layer: usize,
+                       r: usize,
+                       c: usize,
+                       h: f64| {
+            let loss = |w: &Weights| {
+                let (_, _, y_hat) = crate::forward_pass(w, b, x);
+                crate::calc_loss(&y_hat, y) / x.nrows() as f64
+            };
+            let (mut plus, mut minus) = (w.clone(), w.clone());
+            plus[layer][[r, c]] += h;
+            minus[layer][[r, c]] -= h;
+            (loss(&plus) - loss(&minus)) / (2.0 * h)
+        };
+        assert!(numerical_gradient(numeric).passed());
+        let halved = |w: &Weights,
+                      b: &Biases,
+                      x: &Array2<f64>,
+                      y: &Array2<f64>,
+                      l: usize,
+                      r: usize,
+                      c: usize,
+                      h: f64| { 2.0 * numeric(w, b, x, y, l, r, c, h) };
+        assert!(!numerical_gradient(halved).passed());
+        assert!(
+            minibatch_epoch(|w, b, x, y, n, lr, rng| crate::minibatch_epoch(
+                w, b, x, y, n, lr, rng
+            ))
+            .passed()
+        );
+        assert!(!minibatch_epoch(|w, b, _, _, _, _, _| (w, b)).passed());
     }
 
     #[test]

@@ -8,7 +8,8 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::time::Duration;
 
-use crate::data::{DataSource, FULL_CSV, load_csv};
+use crate::data::idx::validate_idx;
+use crate::data::{DataSource, FULL_CSV, IDX_FILES, load_csv};
 use crate::{Error, Result};
 
 /// The original lesson's download addresses (training, test).
@@ -110,4 +111,34 @@ pub fn download_mnist(dir: &Path, urls: Option<[&str; 2]>) -> Result<DataSource>
         download_file(url, &dest, |tmp| load_csv(tmp).map(|_| ()))?;
     }
     DataSource::find(dir)
+}
+
+/// Where Fashion-MNIST is published (Zalando Research).
+pub const FASHION_URL: &str = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com";
+
+/// Downloads the four Fashion-MNIST files (`*.gz`) into `dir` unless they are
+/// already there; each file is checked as IDX data before it is stored.
+///
+/// `base_url` defaults to [`FASHION_URL`].
+///
+/// # Errors
+/// See [`download_file`].
+pub fn download_fashion_mnist(dir: &Path, base_url: Option<&str>) -> Result<()> {
+    let base = base_url.unwrap_or(FASHION_URL).trim_end_matches('/');
+    for name in IDX_FILES {
+        let dest = dir.join(format!("{name}.gz"));
+        if dest.is_file() {
+            eprintln!(
+                "{} ist schon vorhanden, kein Download nötig.",
+                dest.display()
+            );
+            continue;
+        }
+        let url = format!("{base}/{name}.gz");
+        eprintln!("Lade {url} → {} …", dest.display());
+        download_file(&url, &dest, |tmp| {
+            validate_idx(tmp, name.contains("labels"))
+        })?;
+    }
+    Ok(())
 }

@@ -65,11 +65,14 @@ pub use rand_distr;
 
 pub use activation::{sigmoid, softmax};
 pub use data::{
-    BUNDLED_TEST, BUNDLED_TRAIN, DATA_DIR_VAR, DataSource, FULL_CSV, Mnist, PIXELS, data_dir,
-    german_count, load_csv, load_data, load_idx,
+    BUNDLED_FASHION_TEST, BUNDLED_FASHION_TRAIN, BUNDLED_TEST, BUNDLED_TRAIN, DATA_DIR_VAR,
+    DataSource, FASHION_CLASSES, FULL_CSV, IDX_FILES, Mnist, PIXELS, data_dir, fashion_source,
+    german_count, load_csv, load_data, load_fashion_mnist, load_idx,
 };
 #[cfg(feature = "download")]
-pub use download::{LESSON_URLS, download_file, download_mnist};
+pub use download::{
+    FASHION_URL, LESSON_URLS, download_fashion_mnist, download_file, download_mnist,
+};
 pub use error::{Error, Result};
 pub use linalg::{matmul, randn};
 pub use memory::keep_freed_memory;
@@ -78,10 +81,11 @@ pub use model::{
 };
 pub use numpy_rng::NumpyRng;
 pub use plot::{
-    Figure, show_curves, show_digit, show_digits, show_flattening, show_learning_rates,
+    Figure, show_curves, show_digit, show_digits, show_flattening, show_learning_rates, show_lines,
+    show_matrix, show_weight_images,
 };
 pub use preprocess::{min_max, min_max_inplace, one_hot, one_hot_with_classes};
-pub use train::{evaluate, train_epoch};
+pub use train::{evaluate, minibatch_epoch, predictions, train_epoch};
 pub use weights_file::{load_weights, save_weights};
 
 /// Everything a lesson notebook needs: `use erstes_netz::prelude::*;`

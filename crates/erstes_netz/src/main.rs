@@ -6,8 +6,9 @@ use std::time::Instant;
 
 use erstes_netz::ndarray::{Array1, Array2};
 use erstes_netz::{
-    DataSource, NumpyRng, data_dir, download_mnist, evaluate, german_count, init_weights, load_csv,
-    load_idx, load_weights, min_max_inplace, one_hot_with_classes, save_weights, train_epoch,
+    DataSource, NumpyRng, data_dir, download_fashion_mnist, download_mnist, evaluate, german_count,
+    init_weights, load_csv, load_idx, load_weights, min_max_inplace, one_hot_with_classes,
+    save_weights, train_epoch,
 };
 
 const USAGE: &str = "\
@@ -15,8 +16,9 @@ erstes-netz – das neuronale Netz der Lektion „Erstes Neuronales Netzwerk“
 
 Aufruf:
   erstes-netz train [OPTIONEN]     Netz trainieren (Standard: 50 Epochen, lr 0,1, 300 versteckte Neuronen)
-  erstes-netz download [--dir ORDNER]
+  erstes-netz download [--dir ORDNER] [--fashion]
                                    vollständiges MNIST der Original-Lektion herunterladen
+                                   (mit --fashion: Fashion-MNIST nach ORDNER/fashion-mnist)
   erstes-netz help                 diese Hilfe
 
 Optionen für train:
@@ -87,7 +89,7 @@ struct TrainArgs {
 
 enum Command {
     Train(TrainArgs),
-    Download { dir: PathBuf },
+    Download { dir: PathBuf, fashion: bool },
     Help,
 }
 
@@ -114,14 +116,16 @@ fn parse_args() -> Result<Command, UsageError> {
         "help" => Ok(Command::Help),
         "download" => {
             let mut dir = data_dir();
+            let mut fashion = false;
             while let Some(arg) = parser.next()? {
                 match arg {
                     Long("dir") => dir = parser.value()?.into(),
+                    Long("fashion") => fashion = true,
                     Long("help") | Short('h') => return Ok(Command::Help),
                     _ => return Err(arg.unexpected().into()),
                 }
             }
-            Ok(Command::Download { dir })
+            Ok(Command::Download { dir, fashion })
         }
         "train" => {
             let mut a = TrainArgs {
@@ -370,9 +374,18 @@ fn main() -> ExitCode {
             print!("{USAGE}");
             Ok(())
         }
-        Command::Download { dir } => download_mnist(&dir, None)
+        Command::Download {
+            dir,
+            fashion: false,
+        } => download_mnist(&dir, None)
             .map(|source| println!("Fertig: {} in {}", source.name(), dir.display()))
             .map_err(|e| e.to_string()),
+        Command::Download { dir, fashion: true } => {
+            let dir = dir.join("fashion-mnist");
+            download_fashion_mnist(&dir, None)
+                .map(|()| println!("Fertig: Fashion-MNIST in {}", dir.display()))
+                .map_err(|e| e.to_string())
+        }
         Command::Train(args) => train(args),
     };
     match result {

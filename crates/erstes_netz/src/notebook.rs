@@ -46,8 +46,9 @@ pub fn setup() {
 
 /// Compares a number the notebook computed with the number its text states.
 ///
-/// The lesson's text quotes numbers measured on the bundled digits; on other
-/// data (full MNIST) the check only reports the value. Prints a ✅ line when
+/// The lessons' texts quote numbers measured on the bundled data (MNIST
+/// digits, Fashion-MNIST pictures); on other data (the full sets) the check
+/// only reports the value. Prints a ✅ line when
 /// they agree within `tolerance`.
 ///
 /// # Panics
@@ -56,7 +57,10 @@ pub fn setup() {
 #[track_caller]
 pub fn text_number(source: &DataSource, what: &str, measured: f64, stated: f64, tolerance: f64) {
     let shown = |v: f64| format!("{v}").replace('.', ",");
-    if !matches!(source, DataSource::Bundled { .. }) {
+    if !matches!(
+        source,
+        DataSource::Bundled { .. } | DataSource::BundledFashion { .. }
+    ) {
         println!(
             "ℹ️ {what}: {} (der Text nennt {} für die mitgelieferten Ziffern; Sie arbeiten mit {})",
             shown(measured),

@@ -7,8 +7,7 @@
 //! which is compiled in, so no system fonts are needed.
 
 use base64::Engine;
-use ndarray::ArrayRef1;
-use ndarray::ArrayRef2;
+use ndarray::{ArrayRef1, ArrayRef2};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -412,6 +411,170 @@ pub fn show_curves(
             ],
         )
     })
+}
+
+/// Colours for several curves, after matplotlib's.
+const PALETTE: [RGBColor; 6] = [
+    BLUE,
+    ORANGE,
+    GREEN,
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+];
+
+/// Several curves over the epochs 1, 2, … in one chart, e.g. the loss of two
+/// ways of training. Each series is a name and one value per epoch.
+///
+/// # Example
+/// ```
+/// use erstes_netz::show_lines;
+/// let f = show_lines("Loss", "Loss", &[("A", &[2.0, 1.0][..]), ("B", &[2.0, 1.5][..])]);
+/// assert_eq!(f.size(), (640, 380));
+/// ```
+pub fn show_lines(title: &str, y_label: &str, series: &[(&str, &[f64])]) -> Figure {
+    let lines: Vec<(&str, &[f64], RGBColor)> = series
+        .iter()
+        .enumerate()
+        .map(|(i, &(name, values))| (name, values, PALETTE[i % PALETTE.len()]))
+        .collect();
+    render(640, 380, |root| {
+        curve_panel(
+            root,
+            title,
+            y_label,
+            SeriesLabelPosition::UpperRight,
+            &lines,
+        )
+    })
+}
+
+/// A table of numbers as coloured cells (white = 0, dark blue = largest
+/// value) with the numbers written in: a confusion matrix, or test accuracy
+/// over a grid of hyperparameters.
+///
+/// # Panics
+/// If the labels do not match the shape of `values` (German message).
+///
+/// # Example
+/// ```
+/// use erstes_netz::{show_matrix, ndarray::array};
+/// let labels = vec!["0".to_string(), "1".to_string()];
+/// let f = show_matrix("Konfusionsmatrix", "richtig", "vorhergesagt", &labels, &labels, &array![[9.0, 1.0], [2.0, 8.0]], 0);
+/// assert!(f.size().0 > 200);
+/// ```
+#[track_caller]
+pub fn show_matrix(
+    title: &str,
+    row_title: &str,
+    col_title: &str,
+    rows: &[String],
+    cols: &[String],
+    values: &ArrayRef2<f64>,
+    decimals: usize,
+) -> Figure {
+    assert!(
+        values.nrows() == rows.len() && values.ncols() == cols.len(),
+        "show_matrix: {} × {} Werte, aber {} Zeilen- und {} Spaltenbeschriftungen.",
+        values.nrows(),
+        values.ncols(),
+        rows.len(),
+        cols.len()
+    );
+    let cell = 46i32;
+    let left = 20 + 8 * rows.iter().map(|r| r.chars().count()).max().unwrap_or(1) as i32;
+    let top = 70i32;
+    let (w, h) = (
+        left + cell * cols.len() as i32 + 20,
+        top + cell * rows.len() as i32 + 30,
+    );
+    let max = values
+        .iter()
+        .fold(0.0f64, |m, &v| m.max(v.abs()))
+        .max(f64::MIN_POSITIVE);
+    render(w.max(300) as u32, h as u32, |root| {
+        text(root, title, (10, 6), 18)?;
+        text(
+            root,
+            &format!("Spalten: {col_title}, Zeilen: {row_title}"),
+            (10, 30),
+            13,
+        )?;
+        for (j, name) in cols.iter().enumerate() {
+            text(root, name, (left + cell * j as i32 + 4, top - 18), 12)?;
+        }
+        for (i, name) in rows.iter().enumerate() {
+            text(root, name, (10, top + cell * i as i32 + cell / 2 - 8), 12)?;
+            for (j, &v) in values.row(i).iter().enumerate() {
+                let t = (v.abs() / max).clamp(0.0, 1.0);
+                let shade = |full: u8| (255.0 - t * (255.0 - f64::from(full))).round() as u8;
+                let color = RGBColor(shade(8), shade(48), shade(107));
+                let (x0, y0) = (left + cell * j as i32, top + cell * i as i32);
+                root.draw(&Rectangle::new(
+                    [(x0, y0), (x0 + cell - 2, y0 + cell - 2)],
+                    color.filled(),
+                ))
+                .map_err(err)?;
+                let label =
+                    de(((v * 10f64.powi(decimals as i32)).round()) / 10f64.powi(decimals as i32));
+                let ink = if t > 0.5 { WHITE } else { BLACK };
+                root.draw(&Text::new(
+                    label,
+                    (x0 + 5, y0 + cell / 2 - 8),
+                    (FONT, 13).into_font().color(&ink),
+                ))
+                .map_err(err)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// The weights of hidden neurons as pictures: row k of `w` (784 weights of
+/// neuron k, one per pixel) as a 28 × 28 image, red for positive, blue for
+/// negative, white for 0 (each picture scaled to its own largest weight).
+/// Shows the first `count` rows, eight per line.
+///
+/// # Panics
+/// If a row is not a square image (German message).
+#[track_caller]
+pub fn show_weight_images(w: &ArrayRef2<f64>, count: usize) -> Figure {
+    let n = side(w.ncols()) as i32;
+    let count = count.min(w.nrows()).max(1);
+    let scale = 4;
+    let tile = n * scale + 8;
+    let cols = count.min(8) as i32;
+    let rows = (count as i32 + cols - 1) / cols;
+    render(
+        (tile * cols + 8) as u32,
+        (tile * rows + 26) as u32,
+        |root| {
+            text(root, "rot: positives Gewicht, blau: negatives", (6, 4), 13)?;
+            for (k, row) in w.rows().into_iter().take(count).enumerate() {
+                let max = row
+                    .iter()
+                    .fold(0.0f64, |m, &v| m.max(v.abs()))
+                    .max(f64::MIN_POSITIVE);
+                let (x0, y0) = (6 + (k as i32 % cols) * tile, 24 + (k as i32 / cols) * tile);
+                for (i, &v) in row.iter().enumerate() {
+                    let t = (v / max).clamp(-1.0, 1.0);
+                    let fade = (255.0 * (1.0 - t.abs())).round() as u8;
+                    let color = if t >= 0.0 {
+                        RGBColor(255, fade, fade)
+                    } else {
+                        RGBColor(fade, fade, 255)
+                    };
+                    let (x, y) = (x0 + (i as i32 % n) * scale, y0 + (i as i32 / n) * scale);
+                    root.draw(&Rectangle::new(
+                        [(x, y), (x + scale, y + scale)],
+                        color.filled(),
+                    ))
+                    .map_err(err)?;
+                }
+            }
+            Ok(())
+        },
+    )
 }
 
 /// Gradient descent on the loss L(w) = w², once with a small and once with a

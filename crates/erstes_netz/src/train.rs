@@ -1,6 +1,6 @@
 //! The lesson's training loop, one epoch at a time (used by the command line).
 
-use ndarray::{ArrayRef1, ArrayRef2};
+use ndarray::{Array1, ArrayRef1, ArrayRef2, Axis};
 
 use crate::model::{back_prop_unchecked, check_back_prop_shapes};
 use crate::{Biases, Weights, accuracy, calc_loss, forward_pass, update};
@@ -48,4 +48,47 @@ pub fn train_epoch(
     let (grad_w, grad_b) = back_prop_unchecked(x, &a_1, &y_hat, y, &w);
     let (w, b) = update(w, b, &grad_w, &grad_b, lr);
     (w, b, loss, acc)
+}
+
+/// One epoch of mini-batch gradient descent: the images in a new random
+/// order, then for each batch of `batch_size` images (the last one may be
+/// smaller) forward pass, back_prop and update on that batch alone.
+///
+/// The order comes from `order.shuffle(rng)` on the indices 0..n, so the
+/// same generator state gives the same epoch.
+///
+/// # Panics
+/// If `batch_size` is 0 or the shapes do not fit (German messages).
+#[track_caller]
+pub fn minibatch_epoch<R: rand::Rng + ?Sized>(
+    w: Weights,
+    b: Biases,
+    x: &ArrayRef2<f64>,
+    y: &ArrayRef2<f64>,
+    batch_size: usize,
+    lr: f64,
+    rng: &mut R,
+) -> (Weights, Biases) {
+    use rand::seq::SliceRandom;
+    assert!(
+        batch_size > 0,
+        "minibatch_epoch: batch_size muss mindestens 1 sein"
+    );
+    let mut order: Vec<usize> = (0..x.nrows()).collect();
+    order.shuffle(rng);
+    let (mut w, mut b) = (w, b);
+    for batch in order.chunks(batch_size) {
+        let x_batch = x.select(Axis(0), batch);
+        let y_batch = y.select(Axis(0), batch);
+        let (z_1, a_1, y_hat) = forward_pass(&w, &b, &x_batch);
+        let (grad_w, grad_b) = crate::back_prop(&x_batch, &z_1, &a_1, &y_hat, &y_batch, &w);
+        (w, b) = update(w, b, &grad_w, &grad_b, lr);
+    }
+    (w, b)
+}
+
+/// The predicted class of every row: the index of its largest value (the
+/// first one on ties, like `np.argmax(y_hat, axis=1)`).
+pub fn predictions(y_hat: &ArrayRef2<f64>) -> Array1<usize> {
+    y_hat.map_axis(Axis(1), |row| crate::model::argmax(row.iter().copied()))
 }

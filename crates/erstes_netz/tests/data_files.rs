@@ -477,3 +477,58 @@ fn bundled_digits_are_complete() {
     let max = data.train_images.iter().fold(0.0f64, |m, &v| m.max(v));
     assert_eq!(max, 255.0);
 }
+
+#[test]
+fn fashion_source_prefers_full_files_then_bundled_pictures() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    assert!(matches!(
+        erstes_netz::fashion_source(d),
+        DataSource::BundledFashion { .. }
+    ));
+    std::fs::create_dir(d.join("fashion-mnist")).unwrap();
+    let f = d.join("fashion-mnist");
+    put(
+        &f,
+        "train-images-idx3-ubyte.gz",
+        &gzip(&idx_images(2, 28, 28, &[1; 2 * 784])),
+    );
+    put(
+        &f,
+        "train-labels-idx1-ubyte.gz",
+        &gzip(&idx_labels(&[4, 5])),
+    );
+    put(
+        &f,
+        "t10k-images-idx3-ubyte.gz",
+        &gzip(&idx_images(1, 28, 28, &[2; 784])),
+    );
+    // three of four files: still the bundled pictures
+    assert!(matches!(
+        erstes_netz::fashion_source(d),
+        DataSource::BundledFashion { .. }
+    ));
+    put(&f, "t10k-labels-idx1-ubyte.gz", &gzip(&idx_labels(&[9])));
+    let data = erstes_netz::fashion_source(d).load().unwrap();
+    assert!(matches!(data.source, DataSource::FashionIdx { .. }));
+    assert!(data.to_string().contains("Fashion-MNIST (IDX)"));
+}
+
+#[test]
+fn bundled_fashion_pictures_are_complete() {
+    let data_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+    let source = DataSource::BundledFashion {
+        train: data_dir.join(erstes_netz::BUNDLED_FASHION_TRAIN),
+        test: data_dir.join(erstes_netz::BUNDLED_FASHION_TEST),
+    };
+    let data = source.load().unwrap();
+    assert_eq!(data.train_images.shape(), &[8000, 784]);
+    assert_eq!(data.test_images.shape(), &[2000, 784]);
+    let mut counts = [0usize; 10];
+    data.test_labels.iter().for_each(|&l| counts[l] += 1);
+    assert!(counts.iter().all(|&c| c > 150), "{counts:?}");
+    assert!(
+        data.to_string()
+            .contains("mitgelieferte Fashion-MNIST-Bilder")
+    );
+}

@@ -63,6 +63,13 @@ pub fn load_idx(
     Ok((pixels_to_f64(pixels, n, size), Array1::from(labels)))
 }
 
+/// Checks that `path` is a complete IDX file of images (`labels == false`)
+/// or labels, e.g. a fresh download before it is stored.
+#[cfg_attr(not(feature = "download"), allow(dead_code))]
+pub(crate) fn validate_idx(path: &Path, labels: bool) -> Result<()> {
+    read_idx(path, if labels { LABELS_MAGIC } else { IMAGES_MAGIC }).map(|_| ())
+}
+
 /// Reads one IDX file with the given magic number: its sizes and its bytes.
 fn read_idx(path: &Path, magic: u32) -> Result<(Vec<usize>, Vec<u8>)> {
     let mut file = open(path)?;

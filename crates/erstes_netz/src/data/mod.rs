@@ -1,7 +1,7 @@
 //! Getting the data: the lesson's CSV files, the IDX files of the original
 //! MNIST distribution, and the MNIST digits bundled with the project.
 
-mod idx;
+pub(crate) mod idx;
 mod lesson_csv;
 pub(crate) mod open;
 
@@ -61,6 +61,15 @@ pub enum DataSource {
     },
     /// The 10,000 MNIST digits shipped with the project (8,000 train, 2,000 test).
     Bundled { train: PathBuf, test: PathBuf },
+    /// 10,000 Fashion-MNIST pictures shipped with the project (8,000 train, 2,000 test).
+    BundledFashion { train: PathBuf, test: PathBuf },
+    /// Fashion-MNIST (Zalando): 28 × 28 pictures of clothes in 10 classes, as IDX files.
+    FashionIdx {
+        train_images: PathBuf,
+        train_labels: PathBuf,
+        test_images: PathBuf,
+        test_labels: PathBuf,
+    },
 }
 
 impl DataSource {
@@ -127,10 +136,16 @@ impl DataSource {
     /// [`Error::PixelCountMismatch`] if training and test images differ in size.
     pub fn load(&self) -> Result<Mnist> {
         let ((train_images, train_labels), (test_images, test_labels)) = match self {
-            DataSource::FullCsv { train, test } | DataSource::Bundled { train, test } => {
-                (load_csv(train)?, load_csv(test)?)
-            }
+            DataSource::FullCsv { train, test }
+            | DataSource::Bundled { train, test }
+            | DataSource::BundledFashion { train, test } => (load_csv(train)?, load_csv(test)?),
             DataSource::FullIdx {
+                train_images,
+                train_labels,
+                test_images,
+                test_labels,
+            }
+            | DataSource::FashionIdx {
                 train_images,
                 train_labels,
                 test_images,
@@ -161,14 +176,19 @@ impl DataSource {
             DataSource::FullCsv { .. } => "vollständiges MNIST (CSV)",
             DataSource::FullIdx { .. } => "vollständiges MNIST (IDX)",
             DataSource::Bundled { .. } => "mitgelieferte MNIST-Ziffern",
+            DataSource::FashionIdx { .. } => "Fashion-MNIST (IDX)",
+            DataSource::BundledFashion { .. } => "mitgelieferte Fashion-MNIST-Bilder",
         }
     }
 
     /// The training file (images) this source reads.
     pub fn train_path(&self) -> &Path {
         match self {
-            DataSource::FullCsv { train, .. } | DataSource::Bundled { train, .. } => train,
-            DataSource::FullIdx { train_images, .. } => train_images,
+            DataSource::FullCsv { train, .. }
+            | DataSource::Bundled { train, .. }
+            | DataSource::BundledFashion { train, .. } => train,
+            DataSource::FullIdx { train_images, .. }
+            | DataSource::FashionIdx { train_images, .. } => train_images,
         }
     }
 }
@@ -210,12 +230,17 @@ impl fmt::Display for Mnist {
                 .unwrap_or(Path::new("."))
                 .display()
         )?;
-        if let DataSource::Bundled { .. } = self.source {
-            write!(
+        match self.source {
+            DataSource::Bundled { .. } => write!(
                 f,
                 " (die ersten 10.000 Bilder des MNIST-Trainingssatzes; \
                  für das vollständige MNIST siehe README)"
-            )?;
+            )?,
+            DataSource::BundledFashion { .. } => write!(
+                f,
+                " (ein Teil von Fashion-MNIST; für alle 70.000 Bilder siehe README)"
+            )?,
+            _ => {}
         }
         Ok(())
     }
@@ -247,6 +272,74 @@ pub fn load_data() -> Result<Mnist> {
     let data = DataSource::find(&data_dir())?.load()?;
     println!("{data}");
     Ok(data)
+}
+
+/// The ten classes of Fashion-MNIST, in German, by label.
+pub const FASHION_CLASSES: [&str; 10] = [
+    "T-Shirt/Top",
+    "Hose",
+    "Pullover",
+    "Kleid",
+    "Mantel",
+    "Sandale",
+    "Hemd",
+    "Sneaker",
+    "Tasche",
+    "Stiefelette",
+];
+
+/// File names of Fashion-MNIST (and of MNIST's original distribution), without `.gz`.
+pub const IDX_FILES: [&str; 4] = [
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+];
+
+/// File names of the bundled Fashion-MNIST pictures inside the data folder.
+pub const BUNDLED_FASHION_TRAIN: &str = "bundled/fashion_train_8000.csv.gz";
+/// See [`BUNDLED_FASHION_TRAIN`].
+pub const BUNDLED_FASHION_TEST: &str = "bundled/fashion_test_2000.csv.gz";
+
+/// Loads Fashion-MNIST and says which data it used.
+///
+/// The full set (60,000 training and 10,000 test pictures) if its four IDX
+/// files are in `fashion-mnist/` of the data folder ([`data_dir`]; e.g. copied
+/// from the Debian package `dataset-fashion-mnist` or fetched with
+/// `erstes-netz download --fashion`), else the 8,000 + 2,000 pictures
+/// shipped with the project.
+///
+/// # Errors
+/// Any error of [`load_idx`] or [`load_csv`].
+pub fn load_fashion_mnist() -> Result<Mnist> {
+    let data = fashion_source(&data_dir()).load()?;
+    println!("{data}");
+    Ok(data)
+}
+
+/// Where Fashion-MNIST comes from for the data folder `dir`.
+pub fn fashion_source(dir: &Path) -> DataSource {
+    let full = dir.join("fashion-mnist");
+    let found: Vec<Option<PathBuf>> = IDX_FILES
+        .iter()
+        .map(|n| {
+            [full.join(n), full.join(format!("{n}.gz"))]
+                .into_iter()
+                .find(|p| p.is_file())
+        })
+        .collect();
+    match &found[..] {
+        [Some(a), Some(b), Some(c), Some(d)] => DataSource::FashionIdx {
+            train_images: a.clone(),
+            train_labels: b.clone(),
+            test_images: c.clone(),
+            test_labels: d.clone(),
+        },
+        _ => DataSource::BundledFashion {
+            train: dir.join(BUNDLED_FASHION_TRAIN),
+            test: dir.join(BUNDLED_FASHION_TEST),
+        },
+    }
 }
 
 #[cfg(test)]
