@@ -51,10 +51,13 @@ py-test: $(STAMP) $(NBGRADER_STAMP) kernel
 notebooks: $(STAMP)
 	$(PYTHON) scripts/build_notebooks.py
 
-## Lösungsnotebook ausführen und als HTML speichern (für Lehrende)
+## Lösungsnotebooks ausführen und als HTML speichern (für Lehrende)
 loesung-html: $(STAMP) kernel
-	$(PYTHON) scripts/execute_notebook.py notebooks/loesungen/$(LESSON).ipynb \
-		--out build/$(LESSON)_loesung.ipynb --html build/$(LESSON)_loesung.html
+	for nb in notebooks/loesungen/*.ipynb; do \
+		name=$$(basename $$nb .ipynb); \
+		$(PYTHON) scripts/execute_notebook.py $$nb --out build/$${name}_loesung.ipynb \
+			--html build/$${name}_loesung.html || exit 1; \
+	done
 
 ## Geschwindigkeit: Rust gegen das numpy-Original auf 60.000 Bildern (braucht Fashion-MNIST
 ## aus dem Debian-Paket dataset-fashion-mnist oder MNIST in data/), dazu die Kernel-Benchmarks

@@ -21,3 +21,10 @@ def test_requirements_are_pinned():
 def test_binder_post_build_installs_the_kernel():
     post = (ROOT / "postBuild").read_text()
     assert "scripts/install_kernel.sh" in post and "--warm" in post
+
+
+def test_nbgrader_requirements_extend_the_course_list():
+    lines = [l.split("#")[0].strip() for l in (ROOT / "requirements-nbgrader.txt").read_text().splitlines()]
+    packages = [l for l in lines if l]
+    assert packages[0] == "-r requirements.txt"
+    assert all(re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.]*", p) for p in packages[1:]), packages

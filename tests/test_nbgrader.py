@@ -22,7 +22,7 @@ from build_notebooks import BEGIN, END, STUB  # noqa: E402
 nbgrader_api = pytest.importorskip("nbgrader.api", reason="nbgrader fehlt: make test installiert requirements-nbgrader.txt")
 pytestmark = pytest.mark.skipif(shutil.which("evcxr_jupyter") is None, reason="evcxr_jupyter fehlt")
 
-LESSON = "01_erstes_netz"
+LESSONS = ["01_erstes_netz", "02_weiterfuehrend"]
 GAP = "<LÜCKE>"
 
 
@@ -40,7 +40,8 @@ def nbgrader(course, *args):
 def course(tmp_path_factory):
     course = tmp_path_factory.mktemp("kurs")
     subprocess.run([sys.executable, str(ROOT / "scripts" / "nbgrader_course.py"), str(course)], check=True)
-    nbgrader(course, "generate_assignment", LESSON, "--force")
+    for lesson in LESSONS:
+        nbgrader(course, "generate_assignment", lesson, "--force")
     return course
 
 
@@ -57,16 +58,17 @@ def normalise_gaps(code, stub_lines):
     return "\n".join(out)
 
 
-def source_with_marked_gaps():
+def source_with_marked_gaps(lesson):
     """The lesson source with every exercise stub replaced by the single line GAP."""
-    text = (ROOT / "notebooks" / "quelle" / f"{LESSON}.md").read_text(encoding="utf-8")
+    text = (ROOT / "notebooks" / "quelle" / f"{lesson}.md").read_text(encoding="utf-8")
     text = "\n".join(l for l in text.split("\n") if not l.strip().startswith(STUB))
     return re.sub(rf"({BEGIN}) => [^\n]*", rf"\1 => {GAP}", text)
 
 
-def test_student_version_is_equivalent_to_our_exercise_notebook(course, tmp_path):
-    released = nbformat.read(course / "release" / LESSON / f"{LESSON}.ipynb", as_version=4)
-    ours = nbformat.read(ROOT / "notebooks" / "aufgaben" / f"{LESSON}.ipynb", as_version=4)
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_student_version_is_equivalent_to_our_exercise_notebook(course, tmp_path, lesson):
+    released = nbformat.read(course / "release" / lesson / f"{lesson}.ipynb", as_version=4)
+    ours = nbformat.read(ROOT / "notebooks" / "aufgaben" / f"{lesson}.ipynb", as_version=4)
     # Ours without what nbgrader leaves out on purpose: the how-to banner and
     # the collapsed solutions (a graded course must not show them).
     ours_cells = [c for c in ours.cells if c.id != "hinweis" and not c.id.endswith("-loesung")]
@@ -74,7 +76,7 @@ def test_student_version_is_equivalent_to_our_exercise_notebook(course, tmp_path
 
     # Our exercise notebook, generated from the source with every stub as GAP.
     marked = tmp_path / "quelle.md"
-    marked.write_text(source_with_marked_gaps(), encoding="utf-8")
+    marked.write_text(source_with_marked_gaps(lesson), encoding="utf-8")
     from build_notebooks import split_solution
 
     ours_marked = {f"zelle-{i:02d}": c for i, c in enumerate(jupytext.read(marked).cells)}
@@ -90,24 +92,25 @@ def test_student_version_is_equivalent_to_our_exercise_notebook(course, tmp_path
         assert dep.sub("path", got) == dep.sub("path", expected), mine.id
         assert theirs.metadata["nbgrader"]["solution"] == is_exercise
         blanks += expected.count(GAP)
-    assert blanks >= 20
+    assert blanks >= 2
 
 
-def test_autograde_full_points_for_the_solution_none_for_the_blank_exercise(course):
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_autograde_full_points_for_the_solution_none_for_the_blank_exercise(course, lesson):
     for student, notebook in [
-        ("musterloesung", course / "source" / LESSON / f"{LESSON}.ipynb"),
-        ("leer", course / "release" / LESSON / f"{LESSON}.ipynb"),
+        ("musterloesung", course / "source" / lesson / f"{lesson}.ipynb"),
+        ("leer", course / "release" / lesson / f"{lesson}.ipynb"),
     ]:
-        target = course / "submitted" / student / LESSON
+        target = course / "submitted" / student / lesson
         target.mkdir(parents=True)
-        shutil.copy(notebook, target / f"{LESSON}.ipynb")
-    nbgrader(course, "autograde", LESSON, "--create", "--force")
+        shutil.copy(notebook, target / f"{lesson}.ipynb")
+    nbgrader(course, "autograde", lesson, "--create", "--force")
 
     with nbgrader_api.Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        full = gb.find_submission(LESSON, "musterloesung")
-        empty = gb.find_submission(LESSON, "leer")
+        full = gb.find_submission(lesson, "musterloesung")
+        empty = gb.find_submission(lesson, "leer")
         checks = full.notebooks[0].grades
-        assert len(checks) >= 8
+        assert len(checks) >= 2
         assert full.score == full.max_score == len(checks)
         assert [g.auto_score for g in full.notebooks[0].grades] == [1.0] * len(checks)
         assert empty.score == 0
@@ -115,6 +118,6 @@ def test_autograde_full_points_for_the_solution_none_for_the_blank_exercise(cour
 
     # The kernel ran to the end in both: the last cell has its output.
     for student in ["musterloesung", "leer"]:
-        graded = nbformat.read(course / "autograded" / student / LESSON / f"{LESSON}.ipynb", as_version=4)
+        graded = nbformat.read(course / "autograded" / student / lesson / f"{lesson}.ipynb", as_version=4)
         last = [c for c in graded.cells if c.cell_type == "code"][-1]
         assert last.outputs, student

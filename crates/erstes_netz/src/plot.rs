@@ -481,12 +481,14 @@ pub fn show_matrix(
         rows.len(),
         cols.len()
     );
-    let cell = 46i32;
+    // Cells wide enough for the column labels (about 7 px per character).
+    let longest = cols.iter().map(|c| c.chars().count()).max().unwrap_or(1) as i32;
+    let (cell_w, cell_h) = ((7 * longest + 10).max(46), 46);
     let left = 20 + 8 * rows.iter().map(|r| r.chars().count()).max().unwrap_or(1) as i32;
     let top = 70i32;
     let (w, h) = (
-        left + cell * cols.len() as i32 + 20,
-        top + cell * rows.len() as i32 + 30,
+        left + cell_w * cols.len() as i32 + 20,
+        top + cell_h * rows.len() as i32 + 30,
     );
     let max = values
         .iter()
@@ -501,17 +503,22 @@ pub fn show_matrix(
             13,
         )?;
         for (j, name) in cols.iter().enumerate() {
-            text(root, name, (left + cell * j as i32 + 4, top - 18), 12)?;
+            text(root, name, (left + cell_w * j as i32 + 4, top - 18), 12)?;
         }
         for (i, name) in rows.iter().enumerate() {
-            text(root, name, (10, top + cell * i as i32 + cell / 2 - 8), 12)?;
+            text(
+                root,
+                name,
+                (10, top + cell_h * i as i32 + cell_h / 2 - 8),
+                12,
+            )?;
             for (j, &v) in values.row(i).iter().enumerate() {
                 let t = (v.abs() / max).clamp(0.0, 1.0);
                 let shade = |full: u8| (255.0 - t * (255.0 - f64::from(full))).round() as u8;
                 let color = RGBColor(shade(8), shade(48), shade(107));
-                let (x0, y0) = (left + cell * j as i32, top + cell * i as i32);
+                let (x0, y0) = (left + cell_w * j as i32, top + cell_h * i as i32);
                 root.draw(&Rectangle::new(
-                    [(x0, y0), (x0 + cell - 2, y0 + cell - 2)],
+                    [(x0, y0), (x0 + cell_w - 2, y0 + cell_h - 2)],
                     color.filled(),
                 ))
                 .map_err(err)?;
@@ -520,7 +527,7 @@ pub fn show_matrix(
                 let ink = if t > 0.5 { WHITE } else { BLACK };
                 root.draw(&Text::new(
                     label,
-                    (x0 + 5, y0 + cell / 2 - 8),
+                    (x0 + 5, y0 + cell_h / 2 - 8),
                     (FONT, 13).into_font().color(&ink),
                 ))
                 .map_err(err)?;
@@ -533,6 +540,7 @@ pub fn show_matrix(
 /// The weights of hidden neurons as pictures: row k of `w` (784 weights of
 /// neuron k, one per pixel) as a 28 × 28 image, red for positive, blue for
 /// negative, white for 0 (each picture scaled to its own largest weight).
+/// Works as well for changes of weights, e.g. `&(&w_after[0] - &w_before[0])`.
 /// Shows the first `count` rows, eight per line.
 ///
 /// # Panics
@@ -549,7 +557,7 @@ pub fn show_weight_images(w: &ArrayRef2<f64>, count: usize) -> Figure {
         (tile * cols + 8) as u32,
         (tile * rows + 26) as u32,
         |root| {
-            text(root, "rot: positives Gewicht, blau: negatives", (6, 4), 13)?;
+            text(root, "rot: positiv, blau: negativ, weiß: 0", (6, 4), 13)?;
             for (k, row) in w.rows().into_iter().take(count).enumerate() {
                 let max = row
                     .iter()
