@@ -60,13 +60,11 @@ fn run<T>(f: impl FnOnce() -> T) -> Run<T> {
 }
 
 fn pass(name: &str, msg: &str) -> Verdict {
-    println!("✅ {name}: {msg}");
-    Verdict { passed: true }
+    Verdict::shown(true, format!("✅ {name}: {msg}"))
 }
 
 fn fail(name: &str, msg: &str) -> Verdict {
-    println!("❌ {name}: {msg}");
-    Verdict { passed: false }
+    Verdict::shown(false, format!("❌ {name}: {msg}"))
 }
 
 /// The outcome of a check, shown below the check cell: a short note for the
@@ -75,19 +73,28 @@ fn fail(name: &str, msg: &str) -> Verdict {
 ///
 /// It is the cell's value, so a check cell ends without a semicolon. (The
 /// points cannot travel on stderr: evcxr drops stderr lines now and then.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use = "a check cell shows its verdict: end the cell without a semicolon"]
 pub struct Verdict {
     passed: bool,
+    message: String,
 }
 
 impl Verdict {
-    /// A check that could not even run (an open `todo!`, a crash): no points.
-    const OPEN: Verdict = Verdict { passed: false };
+    /// Prints the feedback line (it appears above the verdict) and keeps it.
+    fn shown(passed: bool, message: String) -> Verdict {
+        println!("{message}");
+        Verdict { passed, message }
+    }
 
     /// Whether the check passed.
     pub fn passed(&self) -> bool {
         self.passed
+    }
+
+    /// The German feedback line, starting with ✅, ❌ or ✏️.
+    pub fn message(&self) -> &str {
+        &self.message
     }
 
     /// Shows the verdict in a Jupyter notebook running the evcxr kernel.
@@ -107,26 +114,25 @@ impl Verdict {
     }
 }
 
-/// Unwraps a run, printing the feedback for an open `todo!` or a panic.
-fn finished<T>(name: &str, r: Run<T>) -> Option<T> {
+/// Unwraps a run; an open `todo!` or a panic becomes the (failed) verdict.
+fn finished<T>(name: &str, r: Run<T>) -> Result<T, Verdict> {
     match r {
-        Run::Done(v) => Some(v),
+        Run::Done(v) => Ok(v),
         Run::Todo(hint) => {
             let hint = if hint.is_empty() {
                 String::new()
             } else {
                 format!(" ({hint})")
             };
-            println!(
-                "✏️ {name}: noch nicht fertig – eine Lücke mit todo!() ist noch offen{hint}. \
-                 Füllen Sie sie aus und führen Sie erst die Zelle mit der Funktion, dann diese Zelle erneut aus."
-            );
-            None
+            Err(Verdict::shown(
+                false,
+                format!(
+                    "✏️ {name}: noch nicht fertig – eine Lücke mit todo!() ist noch offen{hint}. \
+                     Füllen Sie sie aus und führen Sie erst die Zelle mit der Funktion, dann diese Zelle erneut aus."
+                ),
+            ))
         }
-        Run::Panicked(msg) => {
-            let _ = fail(name, &format!("Ihre Funktion ist abgebrochen: {msg}"));
-            None
-        }
+        Run::Panicked(msg) => Err(fail(name, &format!("Ihre Funktion ist abgebrochen: {msg}"))),
     }
 }
 
@@ -212,11 +218,12 @@ pub fn init_weights(
     f: impl Fn(usize, usize, usize, &mut NumpyRng) -> (Weights, Biases),
 ) -> Verdict {
     const NAME: &str = "init_weights";
-    let Some((w, b)) = finished(
+    let (w, b) = match finished(
         NAME,
         run(|| f(INPUT, 200, OUTPUT, &mut NumpyRng::seed(SEED))),
-    ) else {
-        return Verdict::OPEN;
+    ) {
+        Ok(v) => v,
+        Err(verdict) => return verdict,
     };
     let (rw, rb) = crate::init_weights(INPUT, 200, OUTPUT, &mut NumpyRng::seed(SEED));
     for i in 0..2 {
@@ -312,8 +319,9 @@ pub fn forward_pass(
 ) -> Verdict {
     const NAME: &str = "forward_pass";
     let (w, b, x, _) = tiny_network();
-    let Some((z_1, a_1, y_hat)) = finished(NAME, run(|| f(&w, &b, &x))) else {
-        return Verdict::OPEN;
+    let (z_1, a_1, y_hat) = match finished(NAME, run(|| f(&w, &b, &x))) {
+        Ok(v) => v,
+        Err(verdict) => return verdict,
     };
     let (rz, ra, ry) = crate::forward_pass(&w, &b, &x);
     let xw = crate::matmul(&x, &w[0].t());
@@ -378,8 +386,9 @@ pub fn back_prop(
     const NAME: &str = "back_prop";
     let (w, b, x, y) = tiny_network();
     let (z_1, a_1, y_hat) = crate::forward_pass(&w, &b, &x);
-    let Some((gw, gb)) = finished(NAME, run(|| f(&x, &z_1, &a_1, &y_hat, &y, &w))) else {
-        return Verdict::OPEN;
+    let (gw, gb) = match finished(NAME, run(|| f(&x, &z_1, &a_1, &y_hat, &y, &w))) {
+        Ok(v) => v,
+        Err(verdict) => return verdict,
     };
     let (rw, rb) = crate::back_prop(&x, &z_1, &a_1, &y_hat, &y, &w);
     let n = x.nrows() as f64;
@@ -449,8 +458,9 @@ pub fn update(f: impl Fn(Weights, Biases, &Weights, &Biases, f64) -> (Weights, B
     let (z_1, a_1, y_hat) = crate::forward_pass(&w, &b, &x);
     let (gw, gb) = crate::back_prop(&x, &z_1, &a_1, &y_hat, &y, &w);
     let lr = 0.25;
-    let Some((nw, nb)) = finished(NAME, run(|| f(w.clone(), b.clone(), &gw, &gb, lr))) else {
-        return Verdict::OPEN;
+    let (nw, nb) = match finished(NAME, run(|| f(w.clone(), b.clone(), &gw, &gb, lr))) {
+        Ok(v) => v,
+        Err(verdict) => return verdict,
     };
     let (rw, rb) = crate::update(w.clone(), b.clone(), &gw, &gb, lr);
     for i in 0..2 {
@@ -502,9 +512,9 @@ struct Prepared {
     test_labels: Array1<usize>,
 }
 
-fn prepared(name: &str) -> Option<Prepared> {
+fn prepared(name: &str) -> Result<Prepared, Verdict> {
     match DataSource::find(&data_dir()).and_then(|s| s.load()) {
-        Ok(d) => Some(Prepared {
+        Ok(d) => Ok(Prepared {
             train_x: min_max(&d.train_images),
             train_y: one_hot_with_classes(&d.train_labels, OUTPUT),
             train_labels: d.train_labels,
@@ -512,13 +522,10 @@ fn prepared(name: &str) -> Option<Prepared> {
             test_y: one_hot_with_classes(&d.test_labels, OUTPUT),
             test_labels: d.test_labels,
         }),
-        Err(e) => {
-            let _ = fail(
-                name,
-                &format!("die Daten für den Vergleich ließen sich nicht laden: {e}"),
-            );
-            None
-        }
+        Err(e) => Err(fail(
+            name,
+            &format!("die Daten für den Vergleich ließen sich nicht laden: {e}"),
+        )),
     }
 }
 
@@ -530,8 +537,9 @@ fn lesson_start() -> (Weights, Biases) {
 /// neurons, the forward pass on the training images and the mean loss.
 pub fn first_classification(w: &Weights, b: &Biases, y_hat: &Array2<f64>, loss: f64) -> Verdict {
     const NAME: &str = "Erste Klassifizierung";
-    let Some(d) = prepared(NAME) else {
-        return Verdict::OPEN;
+    let d = match prepared(NAME) {
+        Ok(v) => v,
+        Err(verdict) => return verdict,
     };
     if w[0].nrows() != HIDDEN {
         return fail(
@@ -595,8 +603,9 @@ pub fn first_classification(w: &Weights, b: &Biases, y_hat: &Array2<f64>, loss: 
 /// Checks the weights after one training step (seed 1234, hidden 300, lr 0.1).
 pub fn training_step(w: &Weights, b: &Biases) -> Verdict {
     const NAME: &str = "Ein Trainingsschritt";
-    let Some(d) = prepared(NAME) else {
-        return Verdict::OPEN;
+    let d = match prepared(NAME) {
+        Ok(v) => v,
+        Err(verdict) => return verdict,
     };
     let (w0, b0) = lesson_start();
     if w[0].shape() != w0[0].shape() || w[1].shape() != w0[1].shape() {
@@ -683,14 +692,24 @@ pub fn test_metrics(test_losses: &[f64], test_accuracies: &[f64], lr: f64) -> Ve
             ),
         );
     }
-    let Some(d) = prepared(NAME) else {
-        return Verdict::OPEN;
+    let d = match prepared(NAME) {
+        Ok(v) => v,
+        Err(verdict) => return verdict,
     };
     let (mut w, mut b) = lesson_start();
     for (epoch, (&loss, &acc)) in test_losses.iter().zip(test_accuracies).enumerate() {
         let (ref_loss, ref_acc) = crate::evaluate(&w, &b, &d.test_x, &d.test_y, &d.test_labels);
         let (train_loss, train_acc) =
             crate::evaluate(&w, &b, &d.train_x, &d.train_y, &d.train_labels);
+        // The mean probability of the predicted class: what comes out when the
+        // accuracy is taken from the probabilities instead of the labels.
+        let (_, _, test_y_hat) = crate::forward_pass(&w, &b, &d.test_x);
+        let confidence = test_y_hat
+            .rows()
+            .into_iter()
+            .map(|row| row.fold(0.0f64, |m, &v| m.max(v)))
+            .sum::<f64>()
+            / test_y_hat.nrows() as f64;
         let (w2, b2, _, _) = crate::train_epoch(w, b, &d.train_x, &d.train_y, &d.train_labels, lr);
         (w, b) = (w2, b2);
         let e = epoch + 1;
@@ -713,6 +732,11 @@ pub fn test_metrics(test_losses: &[f64], test_accuracies: &[f64], lr: f64) -> Ve
                 "in Prozent statt als Anteil zwischen 0 und 1".to_string()
             } else if close_f(acc, train_acc) {
                 "das ist die Trainings-Accuracy".to_string()
+            } else if close_f(acc, confidence) {
+                "das ist die mittlere Wahrscheinlichkeit der vorhergesagten Klasse, nicht der Anteil \
+                 richtig erkannter Bilder – die Accuracy vergleicht die vorhergesagten Labels (argmax) \
+                 mit den wahren: accuracy(&test_labels, &test_y_hat)"
+                    .to_string()
             } else {
                 format!("erwartet {ref_acc:.4}")
             };
@@ -756,8 +780,9 @@ pub fn numerical_gradient(
     };
     let h = 1e-5;
     for (layer, r, c) in [(0, 2, 3), (1, 1, 4)] {
-        let Some(found) = finished(NAME, run(|| f(&w, &b, &x, &y, layer, r, c, h))) else {
-            return Verdict::OPEN;
+        let found = match finished(NAME, run(|| f(&w, &b, &x, &y, layer, r, c, h))) {
+            Ok(v) => v,
+            Err(verdict) => return verdict,
         };
         let expected = (shifted(layer, r, c, h) - shifted(layer, r, c, -h)) / (2.0 * h);
         // Different ways of summing the loss change the difference quotient by
@@ -823,7 +848,7 @@ pub fn minibatch_epoch(
     let labels = Array1::from_iter((0..23).map(|i| (i * 7) % 4));
     let y = one_hot_with_classes(&labels, 4);
     let (batch, lr) = (5, 0.5);
-    let Some((nw, nb)) = finished(
+    let (nw, nb) = match finished(
         NAME,
         run(|| {
             f(
@@ -836,8 +861,9 @@ pub fn minibatch_epoch(
                 &mut NumpyRng::seed(11),
             )
         }),
-    ) else {
-        return Verdict::OPEN;
+    ) {
+        Ok(v) => v,
+        Err(verdict) => return verdict,
     };
     let (rw, rb) = crate::minibatch_epoch(
         w.clone(),

@@ -84,7 +84,13 @@ pub fn min_max_inplace<D: Dimension>(x: &mut ArrayRef<f64, D>) {
         });
     if hi > lo {
         let range = hi - lo;
-        Zip::from(x).par_for_each(|v| *v = (*v - lo) / range);
+        if range.is_finite() {
+            Zip::from(x).par_for_each(|v| *v = (*v - lo) / range);
+        } else {
+            // Values near ±1.8e308: hi − lo overflows; halving first keeps it finite.
+            let half_range = hi / 2.0 - lo / 2.0;
+            Zip::from(x).par_for_each(|v| *v = (*v / 2.0 - lo / 2.0) / half_range);
+        }
     } else {
         x.mapv_inplace(|v| if v.is_nan() { v } else { 0.0 });
     }
@@ -141,6 +147,12 @@ mod tests {
             Array2::zeros((2, 2))
         );
         assert_eq!(min_max(&array![0.0]), array![0.0]);
+    }
+
+    #[test]
+    fn min_max_of_extreme_values_stays_in_range() {
+        let s = min_max(&array![-f64::MAX, 0.0, f64::MAX]);
+        assert_eq!(s, array![0.0, 0.5, 1.0]);
     }
 
     #[test]
