@@ -190,6 +190,7 @@ fn forward_pass_with_z_2_from_z_1() {
 
 // ---------- back_prop ----------
 
+#[allow(clippy::type_complexity)]
 fn back_prop_with(
     sign: f64,
     divide: bool,
