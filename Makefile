@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 NBGRADER_STAMP := $(VENV)/.nbgrader-installed
 LESSON := 01_erstes_netz
 
-.PHONY: kurs setup kernel test lint rust-test py-test notebooks loesung-html bench nbgrader-kurs
+.PHONY: kurs setup kernel test lint rust-test py-test fuzz fuzz-kurz fuzz-werkzeug notebooks loesung-html bench nbgrader-kurs
 
 ## Alles einrichten und JupyterLab mit dem Aufgaben-Notebook starten
 kurs: setup
@@ -33,8 +33,9 @@ $(NBGRADER_STAMP): $(STAMP) requirements-nbgrader.txt
 kernel:
 	bash scripts/install_kernel.sh
 
-## Alle Tests: Format, Clippy, Rust-Tests (mit Doc-Tests), Python-Tests (mit den Notebooks)
-test: lint rust-test py-test
+## Alle Tests: Format, Clippy, Rust-Tests (mit Doc-Tests), kurzes Fuzzing, Python-Tests
+## (mit den Notebooks und dem Browser-Test)
+test: lint rust-test fuzz-kurz py-test
 
 lint:
 	cargo fmt --all --check
@@ -46,6 +47,24 @@ rust-test:
 
 py-test: $(STAMP) $(NBGRADER_STAMP) kernel
 	$(PYTHON) -m pytest -q tests
+
+## Fuzzing der Lader für CSV, IDX und .npz (libFuzzer, stabiler Rust-Compiler):
+## FUZZ_SEKUNDEN je Lader, Funde landen in fuzz/artifacts/<lader>/
+FUZZ_SEKUNDEN ?= 300
+FUZZ_OPTIONEN  = -rss_limit_mb=2048 -timeout=10 -max_len=8192
+fuzz: fuzz-werkzeug
+	cd fuzz && for t in csv idx npz; do \
+		mkdir -p corpus/$$t && \
+		cargo fuzz run --sanitizer none --debug-assertions $$t corpus/$$t seeds/$$t -- \
+			-max_total_time=$(FUZZ_SEKUNDEN) $(FUZZ_OPTIONEN) || exit 1; \
+	done
+
+## Die kurze Fuzzing-Runde von `make test` (20 Sekunden je Lader)
+fuzz-kurz:
+	$(MAKE) --no-print-directory fuzz FUZZ_SEKUNDEN=20
+
+fuzz-werkzeug:
+	@cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --version 0.13.1 --locked
 
 ## Aufgaben- und Lösungsnotebooks aus notebooks/quelle/ neu erzeugen
 notebooks: $(STAMP)

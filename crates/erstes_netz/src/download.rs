@@ -8,9 +8,89 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::time::Duration;
 
+use sha2::{Digest, Sha256};
+
 use crate::data::idx::validate_idx;
+use crate::data::open::open;
 use crate::data::{DataSource, FULL_CSV, IDX_FILES, load_csv};
 use crate::{Error, Result};
+
+/// SHA-256 of the four Fashion-MNIST files after decompression, in the order
+/// of [`IDX_FILES`] (the same bytes as Zalando's release and Debian's
+/// `dataset-fashion-mnist`; the `.gz` wrappers differ, the data does not).
+pub const FASHION_SHA256: [&str; 4] = [
+    "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+];
+
+/// How often each digit 0–9 occurs in MNIST's training and test sets: the
+/// fingerprint checked on the lesson's CSVs, whose hashes are not published.
+pub const MNIST_LABEL_COUNTS: [[usize; 10]; 2] = [
+    [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949],
+    [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009],
+];
+
+/// SHA-256 (hex) of a data file's content, decompressed if it is gzip.
+///
+/// # Errors
+/// [`Error::NotFound`], [`Error::Io`] or [`Error::Gzip`] if it cannot be read.
+pub fn sha256_of_data(path: &Path) -> Result<String> {
+    let mut file = open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file
+            .reader
+            .read(&mut buf)
+            .map_err(|e| crate::data::open::read_error(path, file.gzip, "beim Prüfen".into(), e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// Checks that `path` holds the data with SHA-256 `expected` (after decompression).
+///
+/// # Errors
+/// [`Error::Checksum`] naming both hashes, or a read error.
+pub fn verify_sha256(path: &Path, expected: &str) -> Result<()> {
+    let found = sha256_of_data(path)?;
+    if found == expected {
+        Ok(())
+    } else {
+        Err(Error::Checksum {
+            path: path.into(),
+            expected: expected.into(),
+            found,
+        })
+    }
+}
+
+/// Checks the label counts of a downloaded lesson CSV against MNIST's.
+fn check_mnist_counts(path: &Path, which: usize) -> Result<()> {
+    let (_, labels) = load_csv(path)?;
+    let mut counts = [0usize; 10];
+    for &l in &labels {
+        counts[l] += 1;
+    }
+    if counts == MNIST_LABEL_COUNTS[which] {
+        Ok(())
+    } else {
+        Err(Error::Checksum {
+            path: path.into(),
+            expected: format!("Ziffern-Häufigkeiten {:?}", MNIST_LABEL_COUNTS[which]),
+            found: format!("{counts:?}"),
+        })
+    }
+}
 
 /// The original lesson's download addresses (training, test).
 pub const LESSON_URLS: [&str; 2] = [
@@ -66,8 +146,8 @@ pub fn download_file(
         if n == 0 {
             break;
         }
-        tmp.write_all(&buf[..n])
-            .map_err(|e| Error::io(tmp.path(), e))?;
+        // Named after the destination: the temporary file is removed on error.
+        tmp.write_all(&buf[..n]).map_err(|e| Error::io(dest, e))?;
         received += n as u64;
     }
     if let Some(expected) = expected_len
@@ -80,9 +160,7 @@ pub fn download_file(
     if received == 0 {
         return Err(fail("leere Antwort (0 Bytes)".into()));
     }
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| Error::io(tmp.path(), e))?;
+    tmp.as_file().sync_all().map_err(|e| Error::io(dest, e))?;
     check(tmp.path()).map_err(|e| fail(format!("der Inhalt ist unbrauchbar: {e}")))?;
     tmp.persist(dest).map_err(|e| Error::io(dest, e.error))?;
     Ok(())
@@ -92,13 +170,21 @@ pub fn download_file(
 /// `mnist_train.csv` and `mnist_test.csv`) unless they are already there.
 ///
 /// `urls` defaults to [`LESSON_URLS`]. Each file is parsed with
-/// [`load_csv`] before it is stored, so the cache only ever holds valid data.
+/// [`load_csv`] before it is stored, so the cache only ever holds valid data;
+/// from the lesson's own addresses the digits' counts must also be exactly
+/// MNIST's ([`MNIST_LABEL_COUNTS`]).
 ///
 /// # Errors
 /// See [`download_file`]; a downloaded file that is not valid lesson CSV is
 /// discarded, and the error quotes what [`load_csv`] found.
 pub fn download_mnist(dir: &Path, urls: Option<[&str; 2]>) -> Result<DataSource> {
-    for (url, name) in urls.unwrap_or(LESSON_URLS).into_iter().zip(FULL_CSV) {
+    let known = urls.is_none();
+    for (which, (url, name)) in urls
+        .unwrap_or(LESSON_URLS)
+        .into_iter()
+        .zip(FULL_CSV)
+        .enumerate()
+    {
         let dest = dir.join(name);
         if dest.is_file() {
             eprintln!(
@@ -108,7 +194,13 @@ pub fn download_mnist(dir: &Path, urls: Option<[&str; 2]>) -> Result<DataSource>
             continue;
         }
         eprintln!("Lade {url} → {} …", dest.display());
-        download_file(url, &dest, |tmp| load_csv(tmp).map(|_| ()))?;
+        download_file(url, &dest, |tmp| {
+            if known {
+                check_mnist_counts(tmp, which)
+            } else {
+                load_csv(tmp).map(|_| ())
+            }
+        })?;
     }
     DataSource::find(dir)
 }
@@ -117,7 +209,8 @@ pub fn download_mnist(dir: &Path, urls: Option<[&str; 2]>) -> Result<DataSource>
 pub const FASHION_URL: &str = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com";
 
 /// Downloads the four Fashion-MNIST files (`*.gz`) into `dir` unless they are
-/// already there; each file is checked as IDX data before it is stored.
+/// already there; each file is checked as IDX data and against
+/// [`FASHION_SHA256`] before it is stored (also from a mirror).
 ///
 /// `base_url` defaults to [`FASHION_URL`].
 ///
@@ -125,7 +218,7 @@ pub const FASHION_URL: &str = "http://fashion-mnist.s3-website.eu-central-1.amaz
 /// See [`download_file`].
 pub fn download_fashion_mnist(dir: &Path, base_url: Option<&str>) -> Result<()> {
     let base = base_url.unwrap_or(FASHION_URL).trim_end_matches('/');
-    for name in IDX_FILES {
+    for (name, sha256) in IDX_FILES.into_iter().zip(FASHION_SHA256) {
         let dest = dir.join(format!("{name}.gz"));
         if dest.is_file() {
             eprintln!(
@@ -137,7 +230,8 @@ pub fn download_fashion_mnist(dir: &Path, base_url: Option<&str>) -> Result<()> 
         let url = format!("{base}/{name}.gz");
         eprintln!("Lade {url} → {} …", dest.display());
         download_file(&url, &dest, |tmp| {
-            validate_idx(tmp, name.contains("labels"))
+            validate_idx(tmp, name.contains("labels"))?;
+            verify_sha256(tmp, sha256)
         })?;
     }
     Ok(())

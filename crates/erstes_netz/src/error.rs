@@ -17,7 +17,22 @@ pub enum Error {
     #[error("Datei nicht gefunden: {path}")]
     NotFound { path: PathBuf },
 
-    /// Any other I/O failure (permissions, full disk, ...).
+    /// No permission to read or write, or a read-only file system.
+    #[error(
+        "Keine Berechtigung für {path}: {reason}. Nichts wurde verändert. Tipp: einen anderen \
+         Ordner wählen (für Daten: Umgebungsvariable ERSTES_NETZ_DATA)"
+    )]
+    PermissionDenied { path: PathBuf, reason: &'static str },
+
+    /// The disk (or quota) is full; a partly written file was removed.
+    #[error(
+        "Kein Platz mehr auf dem Datenträger beim Schreiben von {path}; die halbe Datei wurde \
+         entfernt, vorhandene Dateien sind unverändert. Platz schaffen oder einen anderen Ordner \
+         wählen (für Daten: Umgebungsvariable ERSTES_NETZ_DATA)"
+    )]
+    DiskFull { path: PathBuf },
+
+    /// Any other I/O failure.
     #[error("Fehler beim Zugriff auf {path}: {source}")]
     Io {
         path: PathBuf,
@@ -153,6 +168,17 @@ pub enum Error {
     #[error("Gewichtsdatei {path}: {message}")]
     Weights { path: PathBuf, message: String },
 
+    /// A file whose content is not the known data set (damaged or a different file).
+    #[error(
+        "Die Datei {path} hat nicht den erwarteten Inhalt (beschädigt oder eine andere Datei): \
+         erwartet {expected}, gefunden {found}"
+    )]
+    Checksum {
+        path: PathBuf,
+        expected: String,
+        found: String,
+    },
+
     /// A download that failed; nothing was written to the cache.
     #[error("Download von {url} fehlgeschlagen: {message} (im Cache wurde nichts abgelegt)")]
     Download { url: String, message: String },
@@ -162,10 +188,46 @@ impl Error {
     /// Wraps an I/O error, turning "not found" into [`Error::NotFound`].
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         let path = path.into();
-        if source.kind() == std::io::ErrorKind::NotFound {
-            Error::NotFound { path }
-        } else {
-            Error::Io { path, source }
+        use std::io::ErrorKind;
+        match source.kind() {
+            ErrorKind::NotFound => Error::NotFound { path },
+            ErrorKind::PermissionDenied => Error::PermissionDenied {
+                path,
+                reason: "Lese- oder Schreibrechte fehlen",
+            },
+            ErrorKind::ReadOnlyFilesystem => Error::PermissionDenied {
+                path,
+                reason: "das Dateisystem ist schreibgeschützt",
+            },
+            ErrorKind::StorageFull | ErrorKind::QuotaExceeded => Error::DiskFull { path },
+            _ => Error::Io { path, source },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::ErrorKind;
+
+    fn message(kind: ErrorKind) -> String {
+        Error::io("/daten/x.npz", std::io::Error::from(kind)).to_string()
+    }
+
+    #[test]
+    fn io_errors_become_german_sentences() {
+        assert_eq!(
+            message(ErrorKind::NotFound),
+            "Datei nicht gefunden: /daten/x.npz"
+        );
+        assert!(message(ErrorKind::ReadOnlyFilesystem).contains("schreibgeschützt"));
+        assert!(
+            message(ErrorKind::PermissionDenied).starts_with("Keine Berechtigung für /daten/x.npz")
+        );
+        assert!(message(ErrorKind::StorageFull).starts_with("Kein Platz mehr auf dem Datenträger"));
+        assert!(message(ErrorKind::QuotaExceeded).contains("Kein Platz"));
+        assert!(
+            message(ErrorKind::Interrupted).starts_with("Fehler beim Zugriff auf /daten/x.npz")
+        );
     }
 }

@@ -71,7 +71,8 @@ pub use data::{
 };
 #[cfg(feature = "download")]
 pub use download::{
-    FASHION_URL, LESSON_URLS, download_fashion_mnist, download_file, download_mnist,
+    FASHION_SHA256, FASHION_URL, LESSON_URLS, MNIST_LABEL_COUNTS, download_fashion_mnist,
+    download_file, download_mnist, sha256_of_data, verify_sha256,
 };
 pub use error::{Error, Result};
 pub use linalg::{matmul, randn};

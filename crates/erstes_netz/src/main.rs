@@ -16,9 +16,11 @@ erstes-netz – das neuronale Netz der Lektion „Erstes Neuronales Netzwerk“
 
 Aufruf:
   erstes-netz train [OPTIONEN]     Netz trainieren (Standard: 50 Epochen, lr 0,1, 300 versteckte Neuronen)
-  erstes-netz download [--dir ORDNER] [--fashion]
+  erstes-netz download [--dir ORDNER] [--fashion] [--quelle URL]
                                    vollständiges MNIST der Original-Lektion herunterladen
-                                   (mit --fashion: Fashion-MNIST nach ORDNER/fashion-mnist)
+                                   (mit --fashion: Fashion-MNIST nach ORDNER/fashion-mnist;
+                                   --quelle: ein Spiegel, der mnist_train.csv und mnist_test.csv
+                                   bzw. die vier Fashion-MNIST-.gz-Dateien anbietet)
   erstes-netz help                 diese Hilfe
 
 Optionen für train:
@@ -89,7 +91,11 @@ struct TrainArgs {
 
 enum Command {
     Train(TrainArgs),
-    Download { dir: PathBuf, fashion: bool },
+    Download {
+        dir: PathBuf,
+        fashion: bool,
+        mirror: Option<String>,
+    },
     Help,
 }
 
@@ -117,15 +123,21 @@ fn parse_args() -> Result<Command, UsageError> {
         "download" => {
             let mut dir = data_dir();
             let mut fashion = false;
+            let mut mirror = None;
             while let Some(arg) = parser.next()? {
                 match arg {
                     Long("dir") => dir = parser.value()?.into(),
                     Long("fashion") => fashion = true,
+                    Long("quelle") => mirror = Some(parser.value()?.to_string_lossy().into_owned()),
                     Long("help") | Short('h') => return Ok(Command::Help),
                     _ => return Err(arg.unexpected().into()),
                 }
             }
-            Ok(Command::Download { dir, fashion })
+            Ok(Command::Download {
+                dir,
+                fashion,
+                mirror,
+            })
         }
         "train" => {
             let mut a = TrainArgs {
@@ -377,12 +389,26 @@ fn main() -> ExitCode {
         Command::Download {
             dir,
             fashion: false,
-        } => download_mnist(&dir, None)
-            .map(|source| println!("Fertig: {} in {}", source.name(), dir.display()))
-            .map_err(|e| e.to_string()),
-        Command::Download { dir, fashion: true } => {
+            mirror,
+        } => {
+            let base = mirror.as_deref().map(|m| m.trim_end_matches('/'));
+            let urls = base.map(|b| {
+                [
+                    format!("{b}/mnist_train.csv"),
+                    format!("{b}/mnist_test.csv"),
+                ]
+            });
+            download_mnist(&dir, urls.as_ref().map(|[a, b]| [a.as_str(), b.as_str()]))
+                .map(|source| println!("Fertig: {} in {}", source.name(), dir.display()))
+                .map_err(|e| e.to_string())
+        }
+        Command::Download {
+            dir,
+            fashion: true,
+            mirror,
+        } => {
             let dir = dir.join("fashion-mnist");
-            download_fashion_mnist(&dir, None)
+            download_fashion_mnist(&dir, mirror.as_deref())
                 .map(|()| println!("Fertig: Fashion-MNIST in {}", dir.display()))
                 .map_err(|e| e.to_string())
         }

@@ -9,7 +9,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
-use erstes_netz::{DataSource, Error, download_file, download_mnist, load_csv};
+use erstes_netz::{
+    DataSource, Error, MNIST_LABEL_COUNTS, download_fashion_mnist, download_file, download_mnist,
+    load_csv, sha256_of_data, verify_sha256,
+};
 
 fn csv_rows(labels: &[u8]) -> Vec<u8> {
     labels
@@ -39,6 +42,15 @@ fn answer(path: &str) -> Vec<u8> {
         "/train" => ok(csv_rows(&[1, 2, 3])),
         "/test" => ok(csv_rows(&[4])),
         "/garbage" => ok(b"<html>Anmeldung erforderlich</html>\n".to_vec()),
+        // Well-formed IDX files that are not Fashion-MNIST (a wrong mirror).
+        p if p.starts_with("/fashion/") && p.contains("labels") => {
+            ok([&[0, 0, 8, 1, 0, 0, 0, 2][..], &[3, 4]].concat())
+        }
+        p if p.starts_with("/fashion/") => ok([
+            &[0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28][..],
+            &[7u8; 2 * 784],
+        ]
+        .concat()),
         "/short" => {
             let body = csv_rows(&[1, 2, 3]);
             let mut r = format!(
@@ -96,6 +108,11 @@ fn files_in(dir: &Path) -> Vec<String> {
     names
 }
 
+fn assert_nothing_cached(dir: &Path) {
+    let left = files_in(dir);
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
 #[test]
 fn download_mnist_fills_the_cache_once() {
     let server = serve();
@@ -129,11 +146,7 @@ fn interrupted_download_leaves_nothing_behind() {
         msg.contains("/short") && msg.contains("nichts abgelegt"),
         "{msg}"
     );
-    assert!(
-        files_in(dir.path()).is_empty(),
-        "{:?}",
-        files_in(dir.path())
-    );
+    assert_nothing_cached(dir.path());
     // The data folder still reads as "no full MNIST here".
     assert!(matches!(
         DataSource::find(dir.path()).unwrap(),
@@ -170,11 +183,7 @@ fn a_page_that_is_not_data_is_not_cached() {
         msg.contains("/garbage") && msg.contains("Zeile 1") && msg.contains("785 Spalten"),
         "{msg}"
     );
-    assert!(
-        files_in(dir.path()).is_empty(),
-        "{:?}",
-        files_in(dir.path())
-    );
+    assert_nothing_cached(dir.path());
 }
 
 #[test]
@@ -209,4 +218,47 @@ fn check_sees_the_complete_file() {
     .unwrap();
     assert_eq!(rows, 3);
     assert_eq!(load_csv(&dest).unwrap().1.len(), 3);
+}
+
+#[test]
+fn fashion_files_with_the_wrong_content_are_not_cached() {
+    let server = serve();
+    let dir = tempfile::tempdir().unwrap();
+    let err =
+        download_fashion_mnist(dir.path(), Some(&format!("{}/fashion", server.base))).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("train-images-idx3-ubyte.gz")
+            && msg.contains("nicht den erwarteten Inhalt")
+            && msg.contains("erwartet c59f468a")
+            && msg.contains("nichts abgelegt"),
+        "{msg}"
+    );
+    assert_nothing_cached(dir.path());
+}
+
+#[test]
+fn sha256_is_taken_of_the_decompressed_data() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("abc.gz");
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&path).unwrap(),
+        flate2::Compression::default(),
+    );
+    gz.write_all(b"abc").unwrap();
+    gz.finish().unwrap();
+    // SHA-256("abc") from FIPS 180-2, appendix B.1.
+    let abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    assert_eq!(sha256_of_data(&path).unwrap(), abc);
+    verify_sha256(&path, abc).unwrap();
+    let err = verify_sha256(&path, &"0".repeat(64)).unwrap_err();
+    assert!(matches!(err, Error::Checksum { .. }), "{err:?}");
+}
+
+#[test]
+fn mnist_label_counts_are_mnists() {
+    // The published sizes: 60,000 training and 10,000 test images.
+    assert_eq!(MNIST_LABEL_COUNTS[0].iter().sum::<usize>(), 60_000);
+    assert_eq!(MNIST_LABEL_COUNTS[1].iter().sum::<usize>(), 10_000);
 }

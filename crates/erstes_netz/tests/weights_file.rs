@@ -88,3 +88,120 @@ fn a_file_that_is_not_npz_is_rejected() {
         Err(Error::NotFound { .. })
     ));
 }
+
+/// An `.npy` file written by hand: version 1.0, the given header dictionary, then `data`.
+fn raw_npy(dict: &str, data: &[u8]) -> Vec<u8> {
+    let mut header = dict.to_string();
+    while !(10 + header.len() + 1).is_multiple_of(64) {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&u16::try_from(header.len()).unwrap().to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(data);
+    out
+}
+
+fn raw_npz(path: &std::path::Path, entries: &[(&str, Vec<u8>)]) {
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for (name, bytes) in entries {
+        zip.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, bytes).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+fn f64_npy(shape: &str, values: &[f64]) -> Vec<u8> {
+    let data: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    raw_npy(
+        &format!("{{'descr': '<f8', 'fortran_order': False, 'shape': {shape}, }}"),
+        &data,
+    )
+}
+
+#[test]
+fn a_header_claiming_huge_arrays_is_rejected_without_allocating_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("riesig.npz");
+    // 2^40 × 2^20 f64 would be 8 EiB: must be refused from the header alone.
+    raw_npz(
+        &path,
+        &[("W0.npy", f64_npy("(1099511627776, 1048576)", &[1.0, 2.0]))],
+    );
+    let msg = load_weights(&path).unwrap_err().to_string();
+    assert!(
+        msg.contains("„W0“")
+            && msg.contains("Form (1099511627776, 1048576)")
+            && msg.contains("die Datei hat 16"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_deeply_nested_or_overlong_header_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tief.npz");
+    let nested = format!("{}{}", "(".repeat(3000), ")".repeat(3000));
+    raw_npz(&path, &[("W0.npy", raw_npy(&nested, &[]))]);
+    let msg = load_weights(&path).unwrap_err().to_string();
+    assert!(msg.contains("zu tief verschachtelt"), "{msg}");
+
+    let long = format!("{{'descr': '<f8', 'x': '{}'}}", "a".repeat(20_000));
+    raw_npz(&path, &[("W0.npy", raw_npy(&long, &[]))]);
+    let msg = load_weights(&path).unwrap_err().to_string();
+    assert!(msg.contains("zu lang oder abgeschnitten"), "{msg}");
+}
+
+#[test]
+fn wrong_dtype_and_wrong_dimension_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("typ.npz");
+    let f32_dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1), }";
+    raw_npz(
+        &path,
+        &[("W0.npy", raw_npy(f32_dict, &1.0f32.to_le_bytes()))],
+    );
+    let msg = load_weights(&path).unwrap_err().to_string();
+    assert!(msg.contains("Datentyp '<f4' statt f64"), "{msg}");
+
+    raw_npz(&path, &[("W0.npy", f64_npy("(2,)", &[1.0, 2.0]))]);
+    let msg = load_weights(&path).unwrap_err().to_string();
+    assert!(msg.contains("1 Dimension(en) (2,) statt 2"), "{msg}");
+}
+
+#[test]
+fn compressed_and_big_endian_files_from_numpy_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let (w, b) = init_weights(4, 3, 2, &mut NumpyRng::seed(5));
+    let path = dir.path().join("komprimiert.npz");
+    let mut npz = NpzWriter::new_compressed(std::fs::File::create(&path).unwrap());
+    npz.add_array("W0", &w[0]).unwrap();
+    npz.add_array("W1", &w[1]).unwrap();
+    npz.add_array("b0", &b[0]).unwrap();
+    npz.add_array("b1", &b[1]).unwrap();
+    npz.finish().unwrap();
+    assert_eq!(load_weights(&path).unwrap(), (w.clone(), b.clone()));
+
+    // np.savez of a '>f8' array (e.g. from a big-endian machine).
+    let big = |a: &[f64], shape: &str| {
+        let data: Vec<u8> = a.iter().flat_map(|v| v.to_be_bytes()).collect();
+        raw_npy(
+            &format!("{{'descr': '>f8', 'fortran_order': False, 'shape': {shape}, }}"),
+            &data,
+        )
+    };
+    let shape2 = |a: &Array2<f64>| format!("({}, {})", a.nrows(), a.ncols());
+    let path = dir.path().join("big.npz");
+    raw_npz(
+        &path,
+        &[
+            ("W0.npy", big(w[0].as_slice().unwrap(), &shape2(&w[0]))),
+            ("W1.npy", big(w[1].as_slice().unwrap(), &shape2(&w[1]))),
+            ("b0.npy", big(b[0].as_slice().unwrap(), "(3,)")),
+            ("b1.npy", big(b[1].as_slice().unwrap(), "(2,)")),
+        ],
+    );
+    assert_eq!(load_weights(&path).unwrap(), (w, b));
+}
