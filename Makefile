@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 NBGRADER_STAMP := $(VENV)/.nbgrader-installed
 LESSON := 01_erstes_netz
 
-.PHONY: kurs setup kernel test lint rust-test py-test fuzz fuzz-kurz fuzz-werkzeug notebooks loesung-html bench nbgrader-kurs
+.PHONY: kurs setup kernel test lint rust-test py-test fuzz fuzz-kurz fuzz-werkzeug browser notebooks loesung-html bench nbgrader-kurs
 
 ## Alles einrichten und JupyterLab mit dem Aufgaben-Notebook starten
 kurs: setup
@@ -45,8 +45,12 @@ lint:
 rust-test:
 	cargo test --workspace --locked
 
-py-test: $(STAMP) $(NBGRADER_STAMP) kernel
+py-test: $(STAMP) $(NBGRADER_STAMP) kernel browser
 	$(PYTHON) -m pytest -q tests
+
+## Browser-Test einrichten: Chromium (Debian-Paket) und playwright-core (npm)
+browser:
+	bash scripts/install_browser.sh
 
 ## Fuzzing der Lader für CSV, IDX und .npz (libFuzzer, stabiler Rust-Compiler):
 ## FUZZ_SEKUNDEN je Lader, Funde landen in fuzz/artifacts/<lader>/
