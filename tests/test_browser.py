@@ -113,7 +113,7 @@ def stop(proc):
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory):
+def browser(tmp_path_factory, bundled_only_dir):
     """Runs both notebooks in the browser once; returns the page readings."""
     missing = missing_tools()
     if missing:
@@ -127,13 +127,10 @@ def browser(tmp_path_factory):
         shutil.copyfile(committed(name), OUT / copy_name(name))
     tmp = tmp_path_factory.mktemp("jupyterlab")
     write_settings(tmp / "settings")
-    data = tmp / "daten"  # only the bundled digits, as in the other notebook tests' CLI runs
-    data.mkdir()
-    (data / "bundled").symlink_to(ROOT / "data" / "bundled", target_is_directory=True)
 
     port, token = free_port(), secrets.token_hex(16)
     url = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, RUST_BACKTRACE="0", ERSTES_NETZ_DATA=str(data))
+    env = dict(os.environ, RUST_BACKTRACE="0", ERSTES_NETZ_DATA=str(bundled_only_dir))
     server_log = OUT / "jupyterlab.log"
     with server_log.open("w") as log:
         server = subprocess.Popen(

@@ -11,7 +11,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 
 use crate::data::idx::validate_idx;
-use crate::data::open::open;
+use crate::data::open::{open, read_error};
 use crate::data::{DataSource, FULL_CSV, IDX_FILES, load_csv};
 use crate::{Error, Result};
 
@@ -44,7 +44,7 @@ pub fn sha256_of_data(path: &Path) -> Result<String> {
         let n = file
             .reader
             .read(&mut buf)
-            .map_err(|e| crate::data::open::read_error(path, file.gzip, "beim Prüfen".into(), e))?;
+            .map_err(|e| read_error(path, file.gzip, "beim Prüfen".into(), e))?;
         if n == 0 {
             break;
         }

@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::{BufReader, Cursor, Read, Seek, Write};
 use std::path::Path;
 
-use ndarray::{ArrayD, Ix1, Ix2};
+use ndarray::{Array, Array1, Array2, Dimension};
 use ndarray_npy::npy::header::Header;
 use ndarray_npy::{NpzWriter, ReadNpyExt};
 use zip::ZipArchive;
@@ -91,26 +91,10 @@ pub fn load_weights(path: impl AsRef<Path>) -> Result<(Weights, Biases)> {
     };
     let mut archive = ZipArchive::new(BufReader::new(file))
         .map_err(|e| fail(format!("keine gültige .npz-Datei (kein ZIP-Archiv): {e}")))?;
-    let mut array = |name: &str, ndim: usize| -> Result<ArrayD<f64>> {
-        let what = if ndim == 2 { "2-D" } else { "1-D" };
-        let bytes = entry_bytes(&mut archive, name)
-            .map_err(|m| fail(format!("Array „{name}“ ({what}, f64): {m}")))?;
-        read_f64_npy(&bytes, ndim)
-            .map_err(|m| fail(format!("Array „{name}“ ({what}, f64) nicht lesbar: {m}")))
-    };
-    let w0 = array("W0", 2)?;
-    let w1 = array("W1", 2)?;
-    let b0 = array("b0", 1)?;
-    let b1 = array("b1", 1)?;
-    // `read_f64_npy` checked the dimensions, so these conversions cannot fail.
-    let (Ok(w0), Ok(w1), Ok(b0), Ok(b1)) = (
-        w0.into_dimensionality::<Ix2>(),
-        w1.into_dimensionality::<Ix2>(),
-        b0.into_dimensionality::<Ix1>(),
-        b1.into_dimensionality::<Ix1>(),
-    ) else {
-        return Err(fail("Arrays mit falscher Dimension".into()));
-    };
+    let w0: Array2<f64> = npy_array(&mut archive, "W0").map_err(fail)?;
+    let w1: Array2<f64> = npy_array(&mut archive, "W1").map_err(fail)?;
+    let b0: Array1<f64> = npy_array(&mut archive, "b0").map_err(fail)?;
+    let b1: Array1<f64> = npy_array(&mut archive, "b1").map_err(fail)?;
     let fits = b0.len() == w0.nrows() && w1.ncols() == w0.nrows() && b1.len() == w1.nrows();
     if !fits {
         return Err(fail(format!(
@@ -123,6 +107,16 @@ pub fn load_weights(path: impl AsRef<Path>) -> Result<(Weights, Biases)> {
         )));
     }
     Ok(([w0, w1], [b0, b1]))
+}
+
+/// The f64 array `name.npy` from the archive, or a German message naming it.
+fn npy_array<R: Read + Seek, D: Dimension>(
+    archive: &mut ZipArchive<R>,
+    name: &str,
+) -> std::result::Result<Array<f64, D>, String> {
+    let what = format!("Array „{name}“ ({}-D, f64)", D::NDIM.unwrap_or(0));
+    let bytes = entry_bytes(archive, name).map_err(|m| format!("{what}: {m}"))?;
+    read_f64_npy(&bytes).map_err(|m| format!("{what} nicht lesbar: {m}"))
 }
 
 /// The bytes of `name.npy` in the archive, read with the size limit.
@@ -157,11 +151,11 @@ fn too_big(bytes: u64) -> String {
     )
 }
 
-/// Parses an `.npy` file of f64 with `ndim` dimensions from `bytes`.
+/// Parses an `.npy` file of f64 with `D` dimensions from `bytes`.
 ///
 /// The header is checked first (length, nesting, shape against the bytes
 /// present), so the data buffer is never larger than the input.
-fn read_f64_npy(bytes: &[u8], ndim: usize) -> std::result::Result<ArrayD<f64>, String> {
+fn read_f64_npy<D: Dimension>(bytes: &[u8]) -> std::result::Result<Array<f64, D>, String> {
     let header_len = npy_header_len(bytes)?;
     let mut rest = bytes;
     let header = Header::from_reader(&mut rest).map_err(|e| format!("Kopf beschädigt: {e}"))?;
@@ -172,11 +166,12 @@ fn read_f64_npy(bytes: &[u8], ndim: usize) -> std::result::Result<ArrayD<f64>, S
             "Datentyp {descr} statt f64 ('<f8'); in numpy mit .astype(np.float64) speichern"
         ));
     }
-    if header.shape.len() != ndim {
+    if Some(header.shape.len()) != D::NDIM {
         return Err(format!(
-            "{} Dimension(en) {} statt {ndim}",
+            "{} Dimension(en) {} statt {}",
             header.shape.len(),
-            fmt_shape(&header.shape)
+            fmt_shape(&header.shape),
+            D::NDIM.unwrap_or(0)
         ));
     }
     let expected = header
@@ -191,7 +186,7 @@ fn read_f64_npy(bytes: &[u8], ndim: usize) -> std::result::Result<ArrayD<f64>, S
             expected.map_or_else(|| "unendlich viele".into(), |n| n.to_string())
         ));
     }
-    ArrayD::<f64>::read_npy(bytes).map_err(|e| e.to_string())
+    Array::<f64, D>::read_npy(bytes).map_err(|e| e.to_string())
 }
 
 /// Length of magic, version, length field and header dictionary, checked
