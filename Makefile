@@ -6,7 +6,8 @@ STAMP  := $(VENV)/.installed
 NBGRADER_STAMP := $(VENV)/.nbgrader-installed
 LESSON := 01_erstes_netz
 
-.PHONY: kurs setup kernel test lint rust-test py-test fuzz fuzz-kurz fuzz-werkzeug browser notebooks loesung-html bench nbgrader-kurs
+.PHONY: kurs setup kernel test lint rust-test py-test fuzz fuzz-kurz fuzz-werkzeug browser notebooks loesung-html bench bench-notebook nbgrader-kurs
+BENCH_STAMP := $(VENV)/.bench-installed
 
 ## Alles einrichten und JupyterLab mit dem Aufgaben-Notebook starten
 kurs: setup
@@ -16,9 +17,10 @@ else
 	$(VENV)/bin/jupyter lab notebooks/aufgaben/$(LESSON).ipynb
 endif
 
-## Python-Umgebung, Rust-Kernel, Programm; übersetzt die Bibliotheken für das Notebook vorab
-setup: $(STAMP) kernel
-	cargo build --release --locked
+## Python-Umgebung und Rust-Kernel (beide zugleich); übersetzt die Bibliotheken für das
+## Notebook vorab. Das Programm `erstes-netz` baut `cargo run --release` erst, wenn es gebraucht wird.
+setup:
+	$(MAKE) --no-print-directory -j2 $(STAMP) kernel
 	$(PYTHON) scripts/execute_notebook.py --warm notebooks/aufgaben/$(LESSON).ipynb
 
 $(STAMP): requirements.txt
@@ -45,7 +47,7 @@ lint:
 rust-test:
 	cargo test --workspace --locked
 
-py-test: $(STAMP) $(NBGRADER_STAMP) kernel browser
+py-test: setup $(NBGRADER_STAMP) browser
 	$(PYTHON) -m pytest -q tests
 
 ## Browser-Test einrichten: Chromium (Debian-Paket) und playwright-core (npm)
@@ -87,6 +89,15 @@ loesung-html: $(STAMP) kernel
 bench: $(STAMP) kernel
 	$(PYTHON) scripts/bench.py
 	cargo bench -p erstes_netz --bench kernels
+
+## Wartezeiten im Notebook: einfache Zelle, erste Zelle, ganze Lektion 1 gegen das Python-Original,
+## Trainings-Epoche im Notebook gegen die Kommandozeile (auf den mitgelieferten Ziffern)
+bench-notebook: $(BENCH_STAMP) setup
+	$(PYTHON) scripts/bench_notebook.py
+
+$(BENCH_STAMP): $(STAMP) requirements-bench.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $@
 
 ## nbgrader-Kurs anlegen: make nbgrader-kurs KURS=/pfad/zum/kurs [CRATE=/pfad/zu/crates/erstes_netz]
 nbgrader-kurs: $(NBGRADER_STAMP) kernel

@@ -13,6 +13,8 @@ and on figure cells without a PNG image.
 
 import argparse
 import os
+import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -78,6 +80,66 @@ def problems(nb):
     return found
 
 
+def kernel_cache():
+    """The folder of the course kernel's builds and cache (as scripts/kernel/start-kernel.sh computes it)."""
+    if os.environ.get("ERSTES_NETZ_KERNEL_CACHE"):
+        return Path(os.environ["ERSTES_NETZ_KERNEL_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "erstes-netz"
+
+
+def dep_info_inputs(path):
+    """The input files a rustc dep-info (.d) file names (not the outputs it describes)."""
+    text = path.read_text(encoding="utf-8", errors="replace").replace("\\\n", " ")
+    inputs = []
+    for line in text.splitlines():
+        if not line or line.startswith("#") or ":" not in line:
+            continue
+        target, _, deps = line.partition(": ")
+        if not deps and target.endswith(":"):
+            inputs.append(target[:-1])  # "input:" lines list one input each
+        inputs.extend(d for d in re.split(r"(?<!\\)\s+", deps.strip()) if d)
+    return [Path(p.replace("\\ ", " ")) for p in inputs if os.path.isabs(p)]
+
+
+def purge_stale_cache_entries(cache):
+    """Removes evcxr cache entries whose dep-info names files that no longer exist.
+
+    evcxr's :cache hands back a crate's dep-info as it was written; for crates
+    whose build script generates sources (serde_core, thiserror) it names files
+    in the build folder of the kernel that compiled the crate first. When that
+    folder is gone, Cargo sees a missing input and compiles the crate – and
+    everything that depends on it – again in every cell. Entries made by the
+    warm-up below name files in its persistent folder and stay valid.
+    """
+    removed = 0
+    for entry in (cache / "evcxr").glob("*"):
+        if any(not p.exists() for d in entry.glob("*.d") for p in dep_info_inputs(d)):
+            shutil.rmtree(entry)
+            removed += 1
+    return removed
+
+
+def warm(notebook):
+    """Runs the notebook's first cell in the persistent warm-up folder: fills evcxr's cache."""
+    cache = kernel_cache()
+    removed = purge_stale_cache_entries(cache)
+    if removed:
+        print(f"{removed} veraltete Einträge im Übersetzungs-Cache entfernt.")
+    (cache / "warm").mkdir(parents=True, exist_ok=True)
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells = [next(c for c in nb.cells if c.cell_type == "code")]
+    previous = os.environ.get("EVCXR_TMPDIR")
+    os.environ["EVCXR_TMPDIR"] = str(cache / "warm")
+    try:
+        execute(nb, notebook.resolve().parent, allow_errors=True)
+    finally:
+        if previous is None:
+            os.environ.pop("EVCXR_TMPDIR")
+        else:
+            os.environ["EVCXR_TMPDIR"] = previous
+    return problems(nb)
+
+
 def write_html(nb, path):
     from nbconvert import HTMLExporter
 
@@ -95,14 +157,11 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
 
-    nb = nbformat.read(args.notebook, as_version=4)
     if args.warm:
-        first = next(c for c in nb.cells if c.cell_type == "code")
-        nb.cells = [first]
-        execute(nb, args.notebook.resolve().parent, allow_errors=True)
-        found = problems(nb)
+        found = warm(args.notebook)
         print("Rust-Kernel vorbereitet." if not found else "\n".join(found))
         return 1 if found else 0
+    nb = nbformat.read(args.notebook, as_version=4)
     execute(nb, args.notebook.resolve().parent, allow_errors=True)
     for target, write in [(args.out, lambda p: nbformat.write(nb, p)), (args.html, lambda p: write_html(nb, p))]:
         if target:

@@ -699,20 +699,13 @@ pub fn test_metrics(test_losses: &[f64], test_accuracies: &[f64], lr: f64) -> Ve
     let (mut w, mut b) = lesson_start();
     for (epoch, (&loss, &acc)) in test_losses.iter().zip(test_accuracies).enumerate() {
         let (ref_loss, ref_acc) = crate::evaluate(&w, &b, &d.test_x, &d.test_y, &d.test_labels);
-        let (train_loss, train_acc) =
-            crate::evaluate(&w, &b, &d.train_x, &d.train_y, &d.train_labels);
-        // The mean probability of the predicted class: what comes out when the
-        // accuracy is taken from the probabilities instead of the labels.
-        let (_, _, test_y_hat) = crate::forward_pass(&w, &b, &d.test_x);
-        let confidence = test_y_hat
-            .rows()
-            .into_iter()
-            .map(|row| row.fold(0.0f64, |m, &v| m.max(v)))
-            .sum::<f64>()
-            / test_y_hat.nrows() as f64;
-        let (w2, b2, _, _) = crate::train_epoch(w, b, &d.train_x, &d.train_y, &d.train_labels, lr);
+        let before = (w.clone(), b.clone());
+        // train_epoch's loss and accuracy are those of the weights before its update.
+        let (w2, b2, train_loss, train_acc) =
+            crate::train_epoch(w, b, &d.train_x, &d.train_y, &d.train_labels, lr);
         (w, b) = (w2, b2);
         let e = epoch + 1;
+        // The diagnoses below cost extra passes: computed only for a wrong value.
         if !close_f(loss, ref_loss) {
             let n = d.test_x.nrows() as f64;
             let (after, _) = crate::evaluate(&w, &b, &d.test_x, &d.test_y, &d.test_labels);
@@ -728,6 +721,15 @@ pub fn test_metrics(test_losses: &[f64], test_accuracies: &[f64], lr: f64) -> Ve
             return fail(NAME, &format!("Epoche {e}: Test-Loss {loss:.6} – {why}."));
         }
         if !close_f(acc, ref_acc) {
+            // The mean probability of the predicted class: what comes out when the
+            // accuracy is taken from the probabilities instead of the labels.
+            let (_, _, test_y_hat) = crate::forward_pass(&before.0, &before.1, &d.test_x);
+            let confidence = test_y_hat
+                .rows()
+                .into_iter()
+                .map(|row| row.fold(0.0f64, |m, &v| m.max(v)))
+                .sum::<f64>()
+                / test_y_hat.nrows() as f64;
             let why = if close_f(acc, ref_acc * 100.0) {
                 "in Prozent statt als Anteil zwischen 0 und 1".to_string()
             } else if close_f(acc, train_acc) {

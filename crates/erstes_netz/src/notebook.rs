@@ -10,6 +10,36 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "(ohne Meldung)".into())
 }
 
+/// Shows the value of a cell's last expression in one compile instead of two.
+///
+/// evcxr first compiles a cell ending in an expression `e` as
+/// `(e).evcxr_display();` and, when that method does not exist, compiles the
+/// cell a second time with `{:?}` formatting – about 0.4 s more per cell.
+/// With this trait in scope (`use erstes_netz::notebook::Anzeige as _;` in the
+/// notebook's first cell) every `Debug` value has that method and is shown
+/// exactly as evcxr's fallback would show it. Types with their own
+/// `evcxr_display` (figures, check verdicts) keep theirs: inherent methods
+/// come first.
+///
+/// ```
+/// use erstes_netz::notebook::Anzeige as _;
+/// vec![1, 2].evcxr_display(); // prints the text/plain block evcxr reads
+/// ```
+pub trait Anzeige {
+    /// Prints the value as evcxr's `text/plain` content (its `Debug` form).
+    fn evcxr_display(&self);
+}
+
+impl<T: std::fmt::Debug + ?Sized> Anzeige for T {
+    fn evcxr_display(&self) {
+        use std::io::Write;
+        // One locked write, as evcxr's own fallback does, so that output of
+        // other threads cannot land inside the block.
+        let text = format!("EVCXR_BEGIN_CONTENT text/plain\n{self:?}\nEVCXR_END_CONTENT\n");
+        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    }
+}
+
 /// Prepares the kernel for the lesson: a panic prints a short German note
 /// instead of a Rust backtrace (evcxr always asks for backtraces), and freed
 /// arrays are kept for reuse ([`crate::keep_freed_memory`]) so that a

@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""`make bench-notebook`: how long a student waits in the Rust lesson, against the Python original.
+
+Measures in one run, one thing after another, on the bundled 8,000/2,000 digits:
+
+  1. the first cell of lesson 1 in a new kernel (warm caches, as after `make kurs`),
+     in --kernels fresh kernels: median;
+  2. trivial cells (`1 + 1`, `println!`, a small `let`, …) after that first cell, in
+     each of those kernels: median, minimum, maximum;
+  3. the whole lesson-1 solution notebook headless (nbclient, as `make test` runs it),
+     against the original Python lesson (scripts/bench/original_01.py: the original's
+     code with its solutions, np.genfromtxt on the same digits) with ipykernel;
+  4. the training epoch written in the notebook (the lesson's own functions in evcxr)
+     against the release command line `erstes-netz train`, from the same start weights.
+
+    python scripts/bench_notebook.py [--kernels 3] [--runs 1] [--epochs 10]
+
+It prints a Markdown table with the targets of issue 10 and writes it to
+build/bench/notebook.md. Nothing here is a test: the numbers depend on the machine.
+"""
+
+import argparse
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from bench import BUILD, NOTEBOOK_TRAINING, json_rows, peak_of, relative_difference, start_weights  # noqa: E402
+from execute_notebook import KERNEL, cell_text, execute, problems  # noqa: E402
+
+SOLUTION = ROOT / "notebooks" / "loesungen" / "01_erstes_netz.ipynb"
+ORIGINAL = ROOT / "scripts" / "bench" / "original_01.py"
+TRAIN = ROOT / "data" / "bundled" / "mnist_train_8000.csv.gz"
+TEST = ROOT / "data" / "bundled" / "mnist_test_2000.csv.gz"
+TRIVIAL = ["1 + 1", 'println!("hallo");', "let k = 3;", "k * 2", "let v = vec![1.0, 2.0];", "v.len()"]
+
+
+class Kernel:
+    """One Rust kernel; `run` returns (seconds, text output, error outputs)."""
+
+    def __init__(self, cwd):
+        from jupyter_client.manager import KernelManager
+
+        self.km = KernelManager(kernel_name=KERNEL)
+        self.km.start_kernel(cwd=str(cwd), env=dict(os.environ, RUST_BACKTRACE="0"))
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=120)
+
+    def run(self, code, timeout=1800):
+        texts, errors = [], []
+
+        def hook(msg):
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "stream":
+                texts.append(content["text"])
+            elif kind in ("execute_result", "display_data"):
+                texts.append(content["data"].get("text/plain", ""))
+            elif kind == "error":
+                errors.append(content.get("evalue", ""))
+
+        start = time.perf_counter()
+        self.kc.execute_interactive(code, output_hook=hook, timeout=timeout)
+        return time.perf_counter() - start, "".join(texts), "\n".join(errors)
+
+    def stop(self):
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+
+
+def checked(result, what):
+    seconds, text, errors = result
+    if errors or "panicked" in text:
+        sys.exit(f"{what} schlug fehl:\n{errors}\n{text[-2000:]}")
+    return seconds, text
+
+
+def first_and_trivial_cells(kernels):
+    first_cell = next(c for c in nbformat.read(SOLUTION, as_version=4).cells if c.cell_type == "code").source
+    firsts, trivial = [], []
+    for k in range(kernels):
+        kernel = Kernel(SOLUTION.parent)
+        try:
+            seconds, _ = checked(kernel.run(first_cell), "Erste Zelle")
+            firsts.append(seconds)
+            for code in TRIVIAL:
+                trivial.append(checked(kernel.run(code), code)[0])
+        finally:
+            kernel.stop()
+        print(f"  Kernel {k + 1}: erste Zelle {firsts[-1]:.1f} s, einfache Zellen {statistics.median(trivial[-len(TRIVIAL):]):.2f} s", flush=True)
+    return firsts, trivial
+
+
+def whole_lesson(runs):
+    """Wall time of the solution notebook (Rust) and of the original (Python), alternately."""
+    rust, python = [], []
+    original = jupytext.read(ORIGINAL)
+    for _ in range(runs):
+        nb = nbformat.read(SOLUTION, as_version=4)
+        start = time.perf_counter()
+        execute(nb, SOLUTION.parent, allow_errors=True)
+        rust.append(time.perf_counter() - start)
+        found = problems(nb)
+        if found:
+            sys.exit("Das Lösungsnotebook lief nicht sauber:\n" + "\n".join(found))
+        from nbclient import NotebookClient
+
+        nb_py = nbformat.from_dict(original)
+        start = time.perf_counter()
+        NotebookClient(nb_py, kernel_name="python3", resources={"metadata": {"path": str(ORIGINAL.parent)}}).execute()
+        python.append(time.perf_counter() - start)
+        print(f"  Lektion 1: Rust {rust[-1]:.0f} s, Python {python[-1]:.0f} s", flush=True)
+    code_cells = lambda nb: sum(c.cell_type == "code" for c in nb.cells)  # noqa: E731
+    return rust, python, code_cells(nbformat.read(SOLUTION, as_version=4)), code_cells(original)
+
+
+def training_epochs(epochs, lr="0.3"):
+    """Median epoch of the lesson's own functions in evcxr and of the release command line."""
+    import subprocess
+
+    BUILD.mkdir(parents=True, exist_ok=True)
+    start = start_weights()
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "erstes-netz"], cwd=ROOT, check=True)
+    cli = ROOT / "target" / "release" / "erstes-netz"
+    out, _, _ = peak_of([cli, "train", "--train", TRAIN, "--test", TEST, "--init", start, "--epochs", epochs, "--lr", lr, "--json"])
+    cli_rows = json_rows(out)
+
+    solution = nbformat.read(SOLUTION, as_version=4)
+    code = [c.source for c in solution.cells if c.cell_type == "code"]
+    definitions = [s for s in code if re.match(r"(//[^\n]*\n)*fn ", s) and "check::" not in s]
+    data = (
+        f'let (train_images, train_labels) = erstes_netz::load_csv("{TRAIN}")?;\n'
+        f'let (test_images, test_labels) = erstes_netz::load_csv("{TEST}")?;\n'
+        "let train_images = min_max(&train_images);\nlet test_images = min_max(&test_images);\n"
+        "let train_targets = one_hot(&train_labels);\nlet test_targets = one_hot(&test_labels);\n"
+    )
+    kernel = Kernel(SOLUTION.parent)
+    try:
+        for source in [code[0], *definitions, data]:
+            checked(kernel.run(source), source.splitlines()[0])
+        _, text = checked(kernel.run(NOTEBOOK_TRAINING.format(start=start, epochs=epochs, lr=lr)), "Training")
+    finally:
+        kernel.stop()
+    nb_rows = json_rows(text)
+    keys = ["loss", "accuracy", "test_loss", "test_accuracy"]
+    same = all(relative_difference(a[k], b[k]) < 1e-9 for a, b in zip(nb_rows, cli_rows, strict=True) for k in keys)
+    median = lambda rows: statistics.median(r["seconds"] for r in rows[1:])  # noqa: E731
+    return median(nb_rows), median(cli_rows), same
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Wartezeiten im Rust-Notebook gegen das Python-Original.")
+    parser.add_argument("--kernels", type=int, default=3, help="frische Kernel für erste und einfache Zellen")
+    parser.add_argument("--runs", type=int, default=1, help="Läufe der ganzen Lektion je Sprache")
+    parser.add_argument("--epochs", default="10")
+    args = parser.parse_args()
+
+    print("Erste Zelle und einfache Zellen …", flush=True)
+    firsts, trivial = first_and_trivial_cells(args.kernels)
+    print("Ganze Lektion 1, Rust und Python …", flush=True)
+    rust, python, rust_cells, python_cells = whole_lesson(args.runs)
+    print("Trainings-Epoche im Notebook und auf der Kommandozeile …", flush=True)
+    nb_epoch, cli_epoch, same = training_epochs(args.epochs)
+
+    med = statistics.median
+    ratio = med(rust) / med(python)
+    cpu = next(
+        (l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")),
+        platform.processor(),
+    )
+    lines = [
+        f"Rechner: {cpu}, {os.cpu_count()} Kerne; Daten: die mitgelieferten 8.000/2.000 Ziffern",
+        "",
+        "| Messung | gemessen | Ziel |",
+        "|---|---|---|",
+        f"| einfache Zelle nach der ersten Zelle (Median von {len(trivial)}; Min–Max) | "
+        f"{med(trivial):.2f} s ({min(trivial):.2f}–{max(trivial):.2f} s) | ≤ 0,6 s |",
+        f"| erste Zelle eines neuen Kernels, warm (Median von {len(firsts)}) | {med(firsts):.1f} s | ≤ 8 s |",
+        f"| Lektion 1 ganz, headless: Rust ({rust_cells} Codezellen) gegen Python-Original "
+        f"({python_cells}) | {med(rust):.0f} s gegen {med(python):.0f} s = {ratio:.2f}× | ≤ 2× |",
+        f"| Trainings-Epoche im Notebook gegen Kommandozeile (Median Epoche 2–{args.epochs}) | "
+        f"{nb_epoch * 1000:.0f} ms gegen {cli_epoch * 1000:.0f} ms = {nb_epoch / cli_epoch:.2f}×"
+        f"{'' if same else ' (WERTE WEICHEN AB)'} | ≤ 1,2× |",
+    ]
+    table = "\n".join(lines)
+    print("\n" + table)
+    BUILD.mkdir(parents=True, exist_ok=True)
+    (BUILD / "notebook.md").write_text(table + "\n", encoding="utf-8")
+    print(f"\n(gespeichert in {BUILD / 'notebook.md'})")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
