@@ -48,7 +48,7 @@ rust-test:
 	cargo test --workspace --locked
 
 py-test: setup $(NBGRADER_STAMP) browser
-	$(PYTHON) -m pytest -q tests
+	$(PYTHON) -m pytest -q --durations=15 tests
 
 ## Browser-Test einrichten: Chromium (Debian-Paket) und playwright-core (npm)
 browser:

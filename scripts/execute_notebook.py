@@ -101,8 +101,8 @@ def dep_info_inputs(path):
     return [Path(p.replace("\\ ", " ")) for p in inputs if os.path.isabs(p)]
 
 
-def purge_stale_cache_entries(cache):
-    """Removes evcxr cache entries whose dep-info names files that no longer exist.
+def stale_cache_entries(cache):
+    """evcxr cache entries whose dep-info names files that no longer exist.
 
     evcxr's :cache hands back a crate's dep-info as it was written; for crates
     whose build script generates sources (serde_core, thiserror) it names files
@@ -111,20 +111,23 @@ def purge_stale_cache_entries(cache):
     everything that depends on it – again in every cell. Entries made by the
     warm-up below name files in its persistent folder and stay valid.
     """
-    removed = 0
-    for entry in (cache / "evcxr").glob("*"):
-        if any(not p.exists() for d in entry.glob("*.d") for p in dep_info_inputs(d)):
-            shutil.rmtree(entry)
-            removed += 1
-    return removed
+    return [
+        entry
+        for entry in sorted((cache / "evcxr").glob("*"))
+        if any(not p.exists() for d in entry.glob("*.d") for p in dep_info_inputs(d))
+    ]
 
 
 def warm(notebook):
     """Runs the notebook's first cell in the persistent warm-up folder: fills evcxr's cache."""
     cache = kernel_cache()
-    removed = purge_stale_cache_entries(cache)
-    if removed:
-        print(f"{removed} veraltete Einträge im Übersetzungs-Cache entfernt.")
+    stale = stale_cache_entries(cache)
+    if stale:
+        # Removing only the stale entries would keep crates compiled against
+        # them, which no longer fit once those are compiled anew: start over.
+        print(f"{len(stale)} veraltete Einträge im Übersetzungs-Cache: er wird neu aufgebaut (einige Minuten).")
+        for folder in ["evcxr", "warm"]:
+            shutil.rmtree(cache / folder, ignore_errors=True)
     (cache / "warm").mkdir(parents=True, exist_ok=True)
     nb = nbformat.read(notebook, as_version=4)
     nb.cells = [next(c for c in nb.cells if c.cell_type == "code")]

@@ -34,5 +34,8 @@ fn main() {
         hasher.write(file.to_string_lossy().as_bytes());
         hasher.write(&fs::read(file).expect("source file is readable"));
     }
-    println!("cargo::rustc-cfg=erstes_netz_sources=\"{:016x}\"", hasher.finish());
+    println!(
+        "cargo::rustc-cfg=erstes_netz_sources=\"{:016x}\"",
+        hasher.finish()
+    );
 }

@@ -1,0 +1,124 @@
+"""The course's Rust kernel set-up (scripts/kernel/): what keeps cells fast.
+
+- kernel.json starts evcxr through start-kernel.sh with the course profile;
+- after the first cell, later cells compile only the cell itself: no crate is
+  built again (stale dep-info from evcxr's cache once rebuilt serde_core,
+  thiserror, csv and the course crate in every cell);
+- the course crate lands in evcxr's cache, keyed by a hash of its sources
+  (crates/erstes_netz/build.rs), so that an edited crate is never handed back
+  from the cache in its old form.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import KernelManager
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from execute_notebook import kernel_cache  # noqa: E402
+
+pytestmark = pytest.mark.skipif(shutil.which("evcxr_jupyter") is None, reason="evcxr_jupyter fehlt – `make setup` installiert es")
+
+
+def first_cell():
+    import nbformat
+
+    nb = nbformat.read(ROOT / "notebooks" / "loesungen" / "01_erstes_netz.ipynb", as_version=4)
+    return next(c.source for c in nb.cells if c.cell_type == "code")
+
+
+def test_kernel_json_starts_evcxr_through_the_course_script():
+    spec = KernelSpecManager().get_kernel_spec("rust")
+    assert spec.argv[:2] == ["/bin/sh", os.path.join(spec.resource_dir, "start-kernel.sh")]
+    assert os.path.basename(spec.argv[2]) == "evcxr_jupyter"
+    profile = open(os.path.join(spec.resource_dir, "cargo-config.toml"), encoding="utf-8").read()
+    assert profile == (ROOT / "scripts" / "kernel" / "cargo-config.toml").read_text(encoding="utf-8")
+
+
+def test_later_cells_rebuild_no_crate(tmp_path):
+    log = tmp_path / "kernel-stderr.txt"
+    km = KernelManager(kernel_name="rust")
+    with open(log, "w") as stderr:
+        km.start_kernel(cwd=str(ROOT / "notebooks" / "loesungen"), env=dict(os.environ, RUST_BACKTRACE="0"), stderr=stderr)
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=120)
+        outputs = []
+
+        def run(code):
+            def hook(msg):
+                if msg["msg_type"] in ("stream", "execute_result", "error"):
+                    outputs.append(json.dumps(msg["content"]))
+
+            reply = kc.execute_interactive(code, output_hook=hook, timeout=900)
+            assert reply["content"]["status"] == "ok", outputs[-3:]
+
+        run(first_cell())
+        after_first = log.read_text()
+        run("let zahl = erstes_netz::ndarray::Array1::<f64>::ones(3).sum();")
+        run("zahl * 2.0")
+        run('println!("{zahl}");')
+        later = log.read_text()[len(after_first) :]
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert "6.0" in "".join(outputs)
+    rebuilt = re.findall(r"Compiling (\S+)", later)
+    assert not rebuilt, f"Zellen nach der ersten übersetzen Crates neu: {sorted(set(rebuilt))}"
+
+
+def test_course_crate_is_in_the_cache_with_its_source_hash():
+    entries = [m.read_text() for m in (kernel_cache() / "evcxr").glob("*/meta")]
+    ours = [m for m in entries if "--crate-name\nerstes_netz\n" in m]
+    assert ours, "die Kursbibliothek fehlt in evcxrs Cache – make setup wärmt ihn"
+    assert all(re.search(r'erstes_netz_sources="[0-9a-f]{16}"', m) for m in ours)
+    assert all("incremental=" not in m for m in ours)
+
+
+def build_script_cfg(binary, crate_dir):
+    done = subprocess.run([binary], cwd=crate_dir, capture_output=True, text=True, check=True)
+    return re.search(r'erstes_netz_sources="([0-9a-f]{16})"', done.stdout).group(1)
+
+
+def test_source_hash_changes_with_every_edit(tmp_path):
+    binary = tmp_path / "build-script"
+    subprocess.run(["rustc", "--edition=2024", "-o", binary, ROOT / "crates" / "erstes_netz" / "build.rs"], check=True)
+    crate = tmp_path / "crate"
+    shutil.copytree(ROOT / "crates" / "erstes_netz" / "src", crate / "src")
+    original = build_script_cfg(binary, crate)
+    assert build_script_cfg(binary, crate) == original  # same sources, same key
+
+    lib = crate / "src" / "lib.rs"
+    text = lib.read_text()
+    lib.write_text(text + "\n// edited\n")
+    edited = build_script_cfg(binary, crate)
+    assert edited != original
+    (crate / "src" / "neu.rs").write_text("")
+    assert build_script_cfg(binary, crate) not in (original, edited)
+    lib.write_text(text)
+    (crate / "src" / "neu.rs").unlink()
+    assert build_script_cfg(binary, crate) == original
+
+
+def test_stale_cache_entries_are_those_naming_missing_files(tmp_path):
+    from execute_notebook import dep_info_inputs, stale_cache_entries
+
+    source = tmp_path / "src dir" / "lib.rs"
+    source.parent.mkdir()
+    source.write_text("")
+    kept, stale = tmp_path / "evcxr" / "1", tmp_path / "evcxr" / "2"
+    for entry, generated in [(kept, source), (stale, tmp_path / "gone" / "private.rs")]:
+        entry.mkdir(parents=True)
+        src, gen = (str(p).replace(" ", "\\ ") for p in (source, generated))
+        (entry / "x.d").write_text(f"/old/kernel/target/libx.rlib: {src} {gen}\n\n{src}:\n{gen}:\n# env-dep:OUT_DIR=/old\n")
+    assert dep_info_inputs(kept / "x.d") == [source, source, source, source]
+    assert stale_cache_entries(tmp_path) == [stale]
