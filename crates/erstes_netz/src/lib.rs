@@ -52,6 +52,7 @@ pub mod notebook;
 mod numpy_rng;
 mod plot;
 mod preprocess;
+pub mod profile;
 mod shape;
 mod train;
 mod weights_file;

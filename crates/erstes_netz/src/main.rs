@@ -40,6 +40,8 @@ Optionen für train:
   --save DATEI.npz      Gewichte am Ende speichern (numpy-lesbar)
   --json                je Epoche eine JSON-Zeile: epoch, loss, accuracy, test_loss,
                         test_accuracy, seconds
+  --profile             am Ende: Zeit je Rechenschritt einer Epoche (ab Epoche 2), mit
+                        Rechenleistung (GFLOP/s) und Datendurchsatz (GB/s)
 ";
 
 const CLASSES: usize = 10;
@@ -87,6 +89,7 @@ struct TrainArgs {
     init: Option<PathBuf>,
     save: Option<PathBuf>,
     json: bool,
+    profile: bool,
 }
 
 enum Command {
@@ -152,6 +155,7 @@ fn parse_args() -> Result<Command, UsageError> {
                 init: None,
                 save: None,
                 json: false,
+                profile: false,
             };
             while let Some(arg) = parser.next()? {
                 match arg {
@@ -180,6 +184,7 @@ fn parse_args() -> Result<Command, UsageError> {
                     Long("init") => a.init = Some(parser.value()?.into()),
                     Long("save") => a.save = Some(parser.value()?.into()),
                     Long("json") => a.json = true,
+                    Long("profile") => a.profile = true,
                     Long("help") | Short('h') => return Ok(Command::Help),
                     _ => return Err(arg.unexpected().into()),
                 }
@@ -341,6 +346,10 @@ fn train(a: TrainArgs) -> Result<(), String> {
     ));
 
     for epoch in 1..=a.epochs {
+        // The first epoch also faults the arrays' memory in: profile from the second on.
+        if a.profile && (epoch == 2 || a.epochs == 1) {
+            erstes_netz::profile::enable();
+        }
         let start = Instant::now();
         // Test values with the same weights as the epoch's training values.
         let (test_loss, test_acc) = evaluate(&w, &b, &test_x, &test_y, &test_labels);
@@ -365,11 +374,49 @@ fn train(a: TrainArgs) -> Result<(), String> {
             );
         }
     }
+    if a.profile {
+        erstes_netz::profile::disable();
+        let epochs = a.epochs.saturating_sub(1).max(1);
+        for line in profile_table(&erstes_netz::profile::report(), epochs) {
+            info(line);
+        }
+    }
     if let Some(path) = &a.save {
         save_weights(path, &w, &b).map_err(|e| e.to_string())?;
         info(format!("Gewichte gespeichert in {}", path.display()));
     }
     Ok(())
+}
+
+/// The profile as a table: per step the time per epoch, its share, and its rates.
+fn profile_table(steps: &[erstes_netz::profile::Step], epochs: usize) -> Vec<String> {
+    let total: f64 = steps.iter().map(|s| s.time.as_secs_f64()).sum();
+    let mut lines = vec![
+        format!("Zeit je Rechenschritt, Mittel über {epochs} Epoche(n):"),
+        format!(
+            "{:<30} {:>7} {:>9} {:>7} {:>8} {:>7}",
+            "Schritt", "Aufrufe", "ms/Epoche", "Anteil", "GFLOP/s", "GB/s"
+        ),
+    ];
+    for s in steps {
+        let seconds = s.time.as_secs_f64();
+        lines.push(format!(
+            "{:<30} {:>7} {:>9.1} {:>6.1}% {:>8.1} {:>7.1}",
+            s.name,
+            s.calls as usize / epochs,
+            1e3 * seconds / epochs as f64,
+            100.0 * seconds / total.max(f64::MIN_POSITIVE),
+            s.flops / seconds.max(f64::MIN_POSITIVE) / 1e9,
+            s.bytes / seconds.max(f64::MIN_POSITIVE) / 1e9,
+        ));
+    }
+    lines.push(format!(
+        "{:<30} {:>7} {:>9.1}",
+        "Summe der Schritte",
+        "",
+        1e3 * total / epochs as f64
+    ));
+    lines
 }
 
 fn main() -> ExitCode {

@@ -8,6 +8,7 @@
 use ndarray::{Array1, Array2, ArrayRef1, ArrayRef2, Axis, Zip};
 use rand::Rng;
 
+use crate::profile::{Work, step};
 use crate::shape::fmt_shape;
 use crate::{matmul, randn, sigmoid, softmax};
 
@@ -98,12 +99,33 @@ pub fn forward_pass(
         );
     }
     check_network(w, b);
-    let mut z_1 = matmul(x, &w[0].t());
-    z_1 += &b[0];
-    let a_1 = sigmoid(&z_1);
-    let mut z_2 = matmul(&a_1, &w[1].t());
+    let (n, pixels, hidden, classes) = (x.nrows(), x.ncols(), w[0].nrows(), w[1].nrows());
+    let mut z_1 = step(
+        "z_1 = x·w[0]ᵀ",
+        || Work::product(n, pixels, hidden),
+        || matmul(x, &w[0].t()),
+    );
+    step(
+        "z_1 += b[0]",
+        || Work::pass(n * hidden, 1, 1, 1),
+        || z_1 += &b[0],
+    );
+    let a_1 = step(
+        "a_1 = sigmoid(z_1)",
+        || Work::pass(n * hidden, 1, 1, 4),
+        || sigmoid(&z_1),
+    );
+    let mut z_2 = step(
+        "z_2 = a_1·w[1]ᵀ",
+        || Work::product(n, hidden, classes),
+        || matmul(&a_1, &w[1].t()),
+    );
     z_2 += &b[1];
-    let y_hat = softmax(&z_2, Axis(1));
+    let y_hat = step(
+        "y_hat = softmax(z_2 + b[1])",
+        || Work::pass(n * classes, 1, 1, 4),
+        || softmax(&z_2, Axis(1)),
+    );
     (z_1, a_1, y_hat)
 }
 
@@ -293,18 +315,41 @@ pub(crate) fn back_prop_unchecked(
     y: &ArrayRef2<f64>,
     w: &Weights,
 ) -> (Weights, Biases) {
-    let n = x.nrows() as f64;
+    let (rows, pixels, hidden, classes) = (x.nrows(), x.ncols(), a_1.ncols(), y.ncols());
+    let n = rows as f64;
 
     let dz_2 = y_hat - y;
-    let dw_2 = matmul(&dz_2.t(), a_1) / n;
+    let dw_2 = step(
+        "dw_2 = dz_2ᵀ·a_1 / n",
+        || Work::product(classes, rows, hidden),
+        || matmul(&dz_2.t(), a_1) / n,
+    );
     let db_2 = dz_2.sum_axis(Axis(0)) / n;
 
-    let mut dz_1 = matmul(&dz_2, &w[1]);
-    Zip::from(&mut dz_1)
-        .and(a_1)
-        .for_each(|d, &a| *d *= a * (1.0 - a));
-    let dw_1 = matmul(&dz_1.t(), x) / n;
-    let db_1 = dz_1.sum_axis(Axis(0)) / n;
+    let mut dz_1 = step(
+        "dz_2·w[1]",
+        || Work::product(rows, classes, hidden),
+        || matmul(&dz_2, &w[1]),
+    );
+    step(
+        "dz_1 = … ⊙ a_1 ⊙ (1 − a_1)",
+        || Work::pass(rows * hidden, 2, 1, 3),
+        || {
+            Zip::from(&mut dz_1)
+                .and(a_1)
+                .for_each(|d, &a| *d *= a * (1.0 - a))
+        },
+    );
+    let dw_1 = step(
+        "dw_1 = dz_1ᵀ·x / n",
+        || Work::product(hidden, rows, pixels),
+        || matmul(&dz_1.t(), x) / n,
+    );
+    let db_1 = step(
+        "db_1 = Σ dz_1 / n",
+        || Work::pass(rows * hidden, 1, 0, 1),
+        || dz_1.sum_axis(Axis(0)) / n,
+    );
 
     ([dw_1, dw_2], [db_1, db_2])
 }

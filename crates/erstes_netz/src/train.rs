@@ -3,6 +3,7 @@
 use ndarray::{Array1, ArrayRef1, ArrayRef2, Axis};
 
 use crate::model::{back_prop_unchecked, check_back_prop_shapes};
+use crate::profile::{Work, step};
 use crate::{Biases, Weights, accuracy, calc_loss, forward_pass, update};
 
 /// Mean loss (calc_loss / n) and accuracy of the network on `x`.
@@ -40,13 +41,27 @@ pub fn train_epoch(
     lr: f64,
 ) -> (Weights, Biases, f64, f64) {
     let (z_1, a_1, y_hat) = forward_pass(&w, &b, x);
-    let loss = calc_loss(&y_hat, y) / x.nrows() as f64;
-    let acc = accuracy(labels, &y_hat);
+    let (loss, acc) = step(
+        "calc_loss, accuracy",
+        || Work::pass(y_hat.len(), 2, 0, 2),
+        || {
+            (
+                calc_loss(&y_hat, y) / x.nrows() as f64,
+                accuracy(labels, &y_hat),
+            )
+        },
+    );
     check_back_prop_shapes(x, &z_1, &a_1, &y_hat, y, &w);
     // z_1 is not needed for the gradients: free its memory before they are computed.
     drop(z_1);
     let (grad_w, grad_b) = back_prop_unchecked(x, &a_1, &y_hat, y, &w);
-    let (w, b) = update(w, b, &grad_w, &grad_b, lr);
+    let elements =
+        w.iter().map(|w| w.len()).sum::<usize>() + b.iter().map(|b| b.len()).sum::<usize>();
+    let (w, b) = step(
+        "update",
+        || Work::pass(elements, 2, 1, 2),
+        || update(w, b, &grad_w, &grad_b, lr),
+    );
     (w, b, loss, acc)
 }
 

@@ -1,0 +1,330 @@
+//! The inner loop of both sparse products: two sparse rows times a block of
+//! the dense matrix.
+//!
+//! Idea: a 64-bit mask says which of the block's KB dense rows meet a
+//! nonzero value in either sparse row; the loop visits only those
+//! (`trailing_zeros`, then clear the bit). Each dense row of the block is
+//! loaded once and feeds both sparse rows, and the 2 × NB sums stay in
+//! vector registers (AVX-512: 8 registers; AVX2: two halves of 8). The
+//! values are read straight from the images (with a stride), so no sparse
+//! copy of the images is built: that copy, rebuilt in every product, used to
+//! write as many bytes as the images have (measured: the forward product
+//! 353 → see `profile` in the README for the gain).
+
+use super::{KB, NB};
+
+/// One call of the inner loop: for every set bit j of `mask`,
+/// `sums1 += v1[j · s1] · block[j]` and `sums2 += v2[j · s2] · block[j]`
+/// (block row j has NB values); then `out1 += sums1`, `out2 += sums2`
+/// for the `out1.len()` (≤ NB) columns that exist.
+pub(super) struct Pair<'a> {
+    pub mask: u64,
+    pub v1: &'a [f64],
+    pub s1: usize,
+    /// A missing second row is `&ZERO` with stride 0.
+    pub v2: &'a [f64],
+    pub s2: usize,
+    pub block: &'a [f64],
+    pub out1: &'a mut [f64],
+    pub out2: Option<&'a mut [f64]>,
+}
+
+/// The second row of a pair whose first row is the last one.
+pub(super) static ZERO: [f64; 1] = [0.0];
+
+/// The inner loop for the widest vector unit this CPU has (chosen once per product).
+pub(super) type Kernel = unsafe fn(&mut Pair);
+
+impl Pair<'_> {
+    /// Checks that every value the mask selects lies within the slices, then runs `kernel`.
+    #[inline(always)]
+    pub fn run(&mut self, kernel: Kernel) {
+        if self.mask == 0 {
+            return;
+        }
+        let last = 63 - self.mask.leading_zeros() as usize;
+        assert!(
+            last * self.s1 < self.v1.len()
+                && last * self.s2 < self.v2.len()
+                && (last + 1) * NB <= self.block.len()
+                && self.out1.len() <= NB
+                && self
+                    .out2
+                    .as_ref()
+                    .is_none_or(|o| o.len() == self.out1.len()),
+            "pair sums outside their arrays"
+        );
+        // SAFETY: the bounds are checked just above; `kernel` comes from `kernel()`,
+        // which checked the CPU features it needs.
+        unsafe { kernel(self) }
+    }
+}
+
+/// The fastest inner loop for this CPU.
+pub(super) fn kernel() -> Kernel {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if is_x86_feature_detected!("avx512f") {
+            return x86::avx512;
+        }
+        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+            return x86::avx2;
+        }
+    }
+    portable
+}
+
+/// out += sums for the columns that exist.
+#[inline(always)]
+fn add(out: &mut [f64], sums: &[f64; NB]) {
+    for (o, s) in out.iter_mut().zip(sums) {
+        *o += s;
+    }
+}
+
+/// Plain Rust, multiply then add.
+///
+/// # Safety
+/// The bounds of [`Pair::run`] must hold.
+pub(super) unsafe fn portable(p: &mut Pair) {
+    let (mut acc1, mut acc2) = ([0.0f64; NB], [0.0f64; NB]);
+    let mut mask = p.mask;
+    while mask != 0 {
+        let j = mask.trailing_zeros() as usize;
+        mask &= mask - 1;
+        let row = &p.block[j * NB..j * NB + NB];
+        let (v1, v2) = (p.v1[j * p.s1], p.v2[j * p.s2]);
+        for q in 0..NB {
+            acc1[q] += v1 * row[q];
+            acc2[q] += v2 * row[q];
+        }
+    }
+    add(p.out1, &acc1);
+    if let Some(out2) = p.out2.as_deref_mut() {
+        add(out2, &acc2);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+pub(super) mod x86 {
+    use super::{KB, NB, Pair, add};
+    use std::arch::x86_64::*;
+
+    const _: () = assert!(
+        NB == 64 && KB == 64,
+        "the kernels assume 64 columns, 64-bit masks"
+    );
+
+    /// AVX-512: 2 rows × 8 registers of 8 sums (16 of the 32 registers).
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F; the bounds of [`Pair::run`] hold.
+    #[target_feature(enable = "avx512f,bmi1")]
+    pub(in super::super) unsafe fn avx512(p: &mut Pair) {
+        let mut a = [_mm512_setzero_pd(); 8];
+        let mut b = [_mm512_setzero_pd(); 8];
+        let (v1, v2, block) = (p.v1.as_ptr(), p.v2.as_ptr(), p.block.as_ptr());
+        let mut mask = p.mask;
+        while mask != 0 {
+            let j = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            // SAFETY: j ≤ the mask's highest bit, for which Pair::run checked the bounds.
+            unsafe {
+                let (x1, x2) = (
+                    _mm512_set1_pd(*v1.add(j * p.s1)),
+                    _mm512_set1_pd(*v2.add(j * p.s2)),
+                );
+                let row = block.add(j * NB);
+                for q in 0..8 {
+                    let d = _mm512_loadu_pd(row.add(8 * q));
+                    a[q] = _mm512_fmadd_pd(x1, d, a[q]);
+                    b[q] = _mm512_fmadd_pd(x2, d, b[q]);
+                }
+            }
+        }
+        finish(p, &a, &b);
+    }
+
+    /// out1 += a, out2 += b: a register at a time for a full tile.
+    #[target_feature(enable = "avx512f")]
+    fn finish(p: &mut Pair, a: &[__m512d; 8], b: &[__m512d; 8]) {
+        let full = p.out1.len() == NB;
+        for (out, sums) in [(Some(&mut *p.out1), a), (p.out2.as_deref_mut(), b)] {
+            let Some(out) = out else { continue };
+            if full {
+                for (q, sum) in sums.iter().enumerate() {
+                    // SAFETY: out has NB = 64 values, 8q + 8 ≤ 64.
+                    unsafe {
+                        let ptr = out.as_mut_ptr().add(8 * q);
+                        _mm512_storeu_pd(ptr, _mm512_add_pd(_mm512_loadu_pd(ptr), *sum));
+                    }
+                }
+            } else {
+                let mut s = [0.0f64; NB];
+                for (q, sum) in sums.iter().enumerate() {
+                    // SAFETY: s has NB = 64 values, 8q + 8 ≤ 64.
+                    unsafe { _mm512_storeu_pd(s.as_mut_ptr().add(8 * q), *sum) };
+                }
+                add(out, &s);
+            }
+        }
+    }
+
+    /// Bits of the 8 values at `p` that are nonzero (NaN counts as nonzero).
+    #[target_feature(enable = "avx512f")]
+    unsafe fn nonzero8(p: *const f64) -> u8 {
+        // SAFETY: the caller guarantees 8 readable values at p.
+        unsafe { _mm512_cmp_pd_mask::<_CMP_NEQ_UQ>(_mm512_loadu_pd(p), _mm512_setzero_pd()) }
+    }
+
+    /// [`super::row_masks`] with 8 compares per instruction.
+    #[target_feature(enable = "avx512f")]
+    pub(in super::super) unsafe fn row_masks(r1: &[f64], r2: Option<&[f64]>, masks: &mut [u64]) {
+        let full = r1.len() / 8;
+        let mut bits = |r: &[f64], or: bool| {
+            for (kb, mask) in masks.iter_mut().enumerate() {
+                let mut m = 0u64;
+                for c in 0..8 {
+                    let at = kb * 8 + c;
+                    let byte = if at < full {
+                        // SAFETY: at < r.len() / 8, so 8 values from 8 · at are in r.
+                        unsafe { nonzero8(r.as_ptr().add(8 * at)) }
+                    } else {
+                        let tail = r.get(8 * at..).unwrap_or(&[]);
+                        tail.iter()
+                            .take(8)
+                            .enumerate()
+                            .fold(0u8, |b, (i, &v)| b | (u8::from(v != 0.0) << i))
+                    };
+                    m |= u64::from(byte) << (8 * c);
+                }
+                *mask = if or { *mask | m } else { m };
+            }
+        };
+        bits(r1, false);
+        if let Some(r2) = r2 {
+            assert_eq!(r2.len(), r1.len(), "rows of a pair");
+            bits(r2, true);
+        }
+    }
+
+    /// [`super::column_pair_masks`]: per row and 8 pairs (16 values), two
+    /// compares, an OR of each pair's two bits, and one masked OR of bit i
+    /// into the 8 pairs' masks.
+    #[target_feature(enable = "avx512f,bmi2")]
+    pub(in super::super) unsafe fn column_pair_masks(
+        rows: &[f64],
+        n: usize,
+        j0: usize,
+        cols: usize,
+        masks: &mut [u64],
+    ) {
+        let groups = cols / 16;
+        for (i, row) in rows.chunks_exact(n).enumerate().take(KB) {
+            let row = &row[j0..j0 + cols];
+            let bit = _mm512_set1_epi64(1i64 << i);
+            for g in 0..groups {
+                // SAFETY: 16 g + 16 ≤ cols = row.len(); masks has cols / 2 ≥ 8 g + 8 entries.
+                unsafe {
+                    let lo = nonzero8(row.as_ptr().add(16 * g));
+                    let hi = nonzero8(row.as_ptr().add(16 * g + 8));
+                    let both = u16::from(lo) | (u16::from(hi) << 8);
+                    // Pair q's bit is bit 2q of `both | both >> 1`: gather the even bits.
+                    let m8 = _pext_u32(u32::from(both | (both >> 1)), 0x5555) as u8;
+                    let at = masks.as_mut_ptr().add(8 * g) as *mut __m512i;
+                    let old = _mm512_loadu_si512(at as *const _);
+                    _mm512_storeu_si512(at as *mut _, _mm512_mask_or_epi64(old, m8, old, bit));
+                }
+            }
+            for (p, pair) in row[16 * groups..].chunks(2).enumerate() {
+                masks[8 * groups + p] |= u64::from(pair.iter().any(|&v| v != 0.0)) << i;
+            }
+        }
+    }
+
+    /// AVX2 + FMA: the 64 columns in four quarters, each 2 rows × 4 registers of 4 sums.
+    ///
+    /// # Safety
+    /// The CPU has AVX2 and FMA; the bounds of [`Pair::run`] hold.
+    #[target_feature(enable = "avx2,fma,bmi1")]
+    pub(in super::super) unsafe fn avx2(p: &mut Pair) {
+        let (mut s1, mut s2) = ([0.0f64; NB], [0.0f64; NB]);
+        let (v1, v2, block) = (p.v1.as_ptr(), p.v2.as_ptr(), p.block.as_ptr());
+        for quarter in 0..4 {
+            let mut a = [_mm256_setzero_pd(); 4];
+            let mut b = [_mm256_setzero_pd(); 4];
+            let mut mask = p.mask;
+            while mask != 0 {
+                let j = mask.trailing_zeros() as usize;
+                mask &= mask - 1;
+                // SAFETY: j ≤ the mask's highest bit, for which Pair::run checked the bounds.
+                unsafe {
+                    let (x1, x2) = (
+                        _mm256_set1_pd(*v1.add(j * p.s1)),
+                        _mm256_set1_pd(*v2.add(j * p.s2)),
+                    );
+                    let row = block.add(j * NB + 16 * quarter);
+                    for q in 0..4 {
+                        let d = _mm256_loadu_pd(row.add(4 * q));
+                        a[q] = _mm256_fmadd_pd(x1, d, a[q]);
+                        b[q] = _mm256_fmadd_pd(x2, d, b[q]);
+                    }
+                }
+            }
+            for q in 0..4 {
+                // SAFETY: 16 quarter + 4q + 4 ≤ 64 = NB.
+                unsafe {
+                    _mm256_storeu_pd(s1.as_mut_ptr().add(16 * quarter + 4 * q), a[q]);
+                    _mm256_storeu_pd(s2.as_mut_ptr().add(16 * quarter + 4 * q), b[q]);
+                }
+            }
+        }
+        add(p.out1, &s1);
+        if let Some(out2) = p.out2.as_deref_mut() {
+            add(out2, &s2);
+        }
+    }
+}
+
+/// Bit j set where `r1[j]` or `r2[j]` is nonzero (at most 64 values).
+#[inline(always)]
+fn nonzero_mask_plain(r1: &[f64], r2: Option<&[f64]>) -> u64 {
+    let mut mask = 0u64;
+    for r in [Some(r1), r2].into_iter().flatten() {
+        for (j, &v) in r.iter().enumerate().take(KB) {
+            mask |= u64::from(v != 0.0) << j;
+        }
+    }
+    mask
+}
+
+/// The masks of a pair of rows for every block of KB values:
+/// `masks[kb]` has bit j set where `r1[kb · KB + j]` or `r2[…]` is nonzero.
+pub(super) fn row_masks(r1: &[f64], r2: Option<&[f64]>, masks: &mut [u64]) {
+    #[cfg(target_arch = "x86_64")]
+    if is_x86_feature_detected!("avx512f") {
+        // SAFETY: the CPU has AVX-512F (checked just above).
+        return unsafe { x86::row_masks(r1, r2, masks) };
+    }
+    for (kb, mask) in masks.iter_mut().enumerate() {
+        let j = kb * KB..((kb + 1) * KB).min(r1.len());
+        *mask = nonzero_mask_plain(&r1[j.clone()], r2.map(|r| &r[j]));
+    }
+}
+
+/// For a block of up to KB rows of width `n`, the masks of the column pairs
+/// `j0 + 2p, j0 + 2p + 1` (p < `masks.len()`): bit i set where row i has a
+/// nonzero value in either column. `rows` holds the block's rows back to back.
+pub(super) fn column_pair_masks(rows: &[f64], n: usize, j0: usize, cols: usize, masks: &mut [u64]) {
+    masks.fill(0);
+    #[cfg(target_arch = "x86_64")]
+    if is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("bmi2") {
+        // SAFETY: the CPU has AVX-512F and BMI2 (checked just above).
+        return unsafe { x86::column_pair_masks(rows, n, j0, cols, masks) };
+    }
+    for (i, row) in rows.chunks_exact(n).enumerate().take(KB) {
+        for (mask, pair) in masks.iter_mut().zip(row[j0..j0 + cols].chunks(2)) {
+            *mask |= u64::from(pair.iter().any(|&v| v != 0.0)) << i;
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! C = A · X with X mostly zeros: the gradient product `dz_1ᵀ · x`.
+//!
+//! Computed as Cᵀ = Xᵀ · Aᵀ: row j of Cᵀ (pixel j) is Σᵢ X[i, j] · Aᵀ[i, :]
+//! over the images i where pixel j is nonzero. The images are taken in
+//! panels of PANEL; for each panel, Aᵀ's rows are tiled once and the pixels
+//! are split into tasks of PAIRS_PER_TASK pixel pairs on all cores. Every
+//! task owns its rows of Cᵀ, so nothing is summed across threads, and each
+//! element adds its panels and blocks in a fixed order: the result does not
+//! depend on the number of cores. The pixel values are read from the
+//! images in place (adjacent pixels of a pair are adjacent in memory).
+
+use rayon::prelude::*;
+
+use super::pair_sums::{Kernel, Pair, ZERO, column_pair_masks};
+use super::tiles::Tiles;
+use super::{KB, NB};
+
+/// Images per panel: its tiles (1024 × 320 values, 2.5 MiB) stay in the L3 cache.
+const PANEL: usize = 1024;
+/// Pixel pairs per task: 32 rows of Cᵀ (75 KiB for 300 columns) stay in the L2 cache.
+const PAIRS_PER_TASK: usize = 16;
+
+/// Cᵀ (n × m) for A (m × k) given as Aᵀ (k × m, row-major) and X (k × n, row-major).
+pub(super) fn product_t(
+    a_t: &[f64],
+    x: &[f64],
+    (m, k, n): (usize, usize, usize),
+    kernel: Kernel,
+) -> Vec<f64> {
+    assert!(a_t.len() == k * m && x.len() == k * n, "factor sizes");
+    let mut c_t = vec![0.0f64; n * m];
+    if m == 0 || n == 0 {
+        return c_t;
+    }
+    for i0 in (0..k).step_by(PANEL) {
+        let rows = PANEL.min(k - i0);
+        let tiles = Tiles::of(&a_t[i0 * m..(i0 + rows) * m], rows, m);
+        let x = &x[i0 * n..(i0 + rows) * n];
+        let blocks = rows.div_ceil(KB);
+        c_t.par_chunks_mut(2 * PAIRS_PER_TASK * m)
+            .enumerate()
+            .for_each(|(task, c_rows)| {
+                let j0 = task * 2 * PAIRS_PER_TASK;
+                let cols = c_rows.len() / m;
+                let pairs = cols.div_ceil(2);
+                // masks[kb · pairs + p], bit i: image kb·KB + i has pixel j0 + 2p or j0 + 2p + 1.
+                let mut masks = vec![0u64; pairs * blocks];
+                for (kb, masks) in masks.chunks_exact_mut(pairs).enumerate() {
+                    let block = &x[kb * KB * n..((kb + 1) * KB).min(rows) * n];
+                    column_pair_masks(block, n, j0, cols, masks);
+                }
+                for kb in 0..blocks {
+                    let i_first = kb * KB;
+                    let i_last = ((kb + 1) * KB).min(rows) - 1;
+                    for t in 0..tiles.count() {
+                        let (c0, w) = (t * NB, tiles.width(t));
+                        let block = tiles.block(t, kb);
+                        for p in 0..pairs {
+                            let (j1, j2) = (j0 + 2 * p, j0 + 2 * p + 1);
+                            let second = 2 * p + 1 < cols;
+                            let (top, bottom) = c_rows[2 * p * m..].split_at_mut(m);
+                            Pair {
+                                mask: masks[kb * pairs + p],
+                                v1: &x[i_first * n + j1..=i_last * n + j1],
+                                s1: n,
+                                v2: if second {
+                                    &x[i_first * n + j2..=i_last * n + j2]
+                                } else {
+                                    &ZERO
+                                },
+                                s2: if second { n } else { 0 },
+                                block,
+                                out1: &mut top[c0..c0 + w],
+                                out2: second.then(|| &mut bottom[c0..c0 + w]),
+                            }
+                            .run(kernel);
+                        }
+                    }
+                }
+            });
+    }
+    c_t
+}
