@@ -10,7 +10,7 @@ use rand::Rng;
 
 use crate::profile::{Work, step};
 use crate::shape::fmt_shape;
-use crate::{matmul, randn, sigmoid, softmax};
+use crate::{matmul, randn, softmax};
 
 /// The two weight matrices: `w[0]` is (hidden, input), `w[1]` is (output, hidden).
 pub type Weights = [Array2<f64>; 2];
@@ -105,28 +105,36 @@ pub fn forward_pass(
         || Work::product(n, pixels, hidden),
         || matmul(x, &w[0].t()),
     );
-    step(
-        "z_1 += b[0]",
-        || Work::pass(n * hidden, 1, 1, 1),
-        || z_1 += &b[0],
+    // One pass over the images for the rest of the hidden layer and the output layer's product.
+    let (a_1, z_2) = step(
+        "a_1 = sigmoid(z_1 + b[0]), z_2",
+        || Work::pass(n * hidden, 1, 2, 4 + 2 * classes),
+        || {
+            let (b_0, w_1, b_1) = (
+                b[0].as_standard_layout(),
+                w[1].as_standard_layout(),
+                b[1].as_standard_layout(),
+            );
+            let z = z_1
+                .as_slice_mut()
+                .expect("matmul returns a standard-layout array");
+            let (b_0, w_1, b_1) = (standard(&b_0), standard(&w_1), standard(&b_1));
+            crate::kernel::hidden_layer(z, b_0, w_1, b_1, (n, hidden, classes))
+        },
     );
-    let a_1 = step(
-        "a_1 = sigmoid(z_1)",
-        || Work::pass(n * hidden, 1, 1, 4),
-        || sigmoid(&z_1),
-    );
-    let mut z_2 = step(
-        "z_2 = a_1·w[1]ᵀ",
-        || Work::product(n, hidden, classes),
-        || matmul(&a_1, &w[1].t()),
-    );
-    z_2 += &b[1];
+    let a_1 = Array2::from_shape_vec((n, hidden), a_1).expect("n · hidden values");
+    let z_2 = Array2::from_shape_vec((n, classes), z_2).expect("n · classes values");
     let y_hat = step(
-        "y_hat = softmax(z_2 + b[1])",
+        "y_hat = softmax(z_2)",
         || Work::pass(n * classes, 1, 1, 4),
         || softmax(&z_2, Axis(1)),
     );
     (z_1, a_1, y_hat)
+}
+
+/// The elements of an array in standard layout (as `as_standard_layout` returns it).
+fn standard<'a, D: ndarray::Dimension>(a: &'a ndarray::CowArray<'_, f64, D>) -> &'a [f64] {
+    a.as_slice().expect("standard layout")
 }
 
 /// Checks that weights and biases describe one network (German panic otherwise).
@@ -319,38 +327,34 @@ pub(crate) fn back_prop_unchecked(
     let n = rows as f64;
 
     let dz_2 = y_hat - y;
-    let dw_2 = step(
-        "dw_2 = dz_2ᵀ·a_1 / n",
-        || Work::product(classes, rows, hidden),
-        || matmul(&dz_2.t(), a_1) / n,
-    );
     let db_2 = dz_2.sum_axis(Axis(0)) / n;
-
-    let mut dz_1 = step(
-        "dz_2·w[1]",
-        || Work::product(rows, classes, hidden),
-        || matmul(&dz_2, &w[1]),
-    );
-    step(
-        "dz_1 = … ⊙ a_1 ⊙ (1 − a_1)",
-        || Work::pass(rows * hidden, 2, 1, 3),
+    // One pass over the images: dz_1 = (dz_2·w[1]) ⊙ a_1 ⊙ (1 − a_1), dz_2ᵀ·a_1 and Σ dz_1.
+    let (dz_1, dw_2, db_1) = step(
+        "dz_1, dw_2, db_1",
+        || Work::pass(rows * hidden, 1, 1, 4 * classes + 4),
         || {
-            Zip::from(&mut dz_1)
-                .and(a_1)
-                .for_each(|d, &a| *d *= a * (1.0 - a))
+            let (dz_2, a_1, w_1) = (
+                dz_2.as_standard_layout(),
+                a_1.as_standard_layout(),
+                w[1].as_standard_layout(),
+            );
+            crate::kernel::hidden_gradients(
+                standard(&dz_2),
+                standard(&a_1),
+                standard(&w_1),
+                (rows, hidden, classes),
+            )
         },
     );
+    let dz_1 = Array2::from_shape_vec((rows, hidden), dz_1).expect("rows · hidden values");
+    let dw_2 =
+        Array2::from_shape_vec((classes, hidden), dw_2).expect("classes · hidden values") / n;
+    let db_1 = Array1::from(db_1) / n;
     let dw_1 = step(
         "dw_1 = dz_1ᵀ·x / n",
         || Work::product(hidden, rows, pixels),
         || matmul(&dz_1.t(), x) / n,
     );
-    let db_1 = step(
-        "db_1 = Σ dz_1 / n",
-        || Work::pass(rows * hidden, 1, 0, 1),
-        || dz_1.sum_axis(Axis(0)) / n,
-    );
-
     ([dw_1, dw_2], [db_1, db_2])
 }
 

@@ -13,6 +13,9 @@
 //! dense product up to rounding (relative differences around 1e-15) and do
 //! not depend on the number of cores.
 
+#[macro_use]
+mod vector;
+mod fused;
 mod pair_sums;
 mod sparse_left;
 mod sparse_right;
@@ -23,6 +26,7 @@ use std::borrow::Cow;
 
 use ndarray::{Array2, ArrayRef2, ArrayView2};
 
+pub(crate) use fused::{hidden_gradients, hidden_layer};
 use thin::THIN;
 
 /// Below this many multiply-adds, the plain product is fastest.

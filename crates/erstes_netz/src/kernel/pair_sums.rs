@@ -322,9 +322,103 @@ pub(super) fn column_pair_masks(rows: &[f64], n: usize, j0: usize, cols: usize, 
         // SAFETY: the CPU has AVX-512F and BMI2 (checked just above).
         return unsafe { x86::column_pair_masks(rows, n, j0, cols, masks) };
     }
+    column_pair_masks_plain(rows, n, j0, cols, masks);
+}
+
+fn column_pair_masks_plain(rows: &[f64], n: usize, j0: usize, cols: usize, masks: &mut [u64]) {
     for (i, row) in rows.chunks_exact(n).enumerate().take(KB) {
         for (mask, pair) in masks.iter_mut().zip(row[j0..j0 + cols].chunks(2)) {
             *mask |= u64::from(pair.iter().any(|&v| v != 0.0)) << i;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values with zeros in irregular places, NaN counted as nonzero, -0.0 as zero.
+    fn row(len: usize, seed: usize) -> Vec<f64> {
+        (0..len)
+            .map(|j| match (j * 7 + seed * 13) % 5 {
+                0 | 1 => 0.0,
+                2 => -0.0,
+                3 if j % 11 == 0 => f64::NAN,
+                _ => j as f64 + 0.5,
+            })
+            .collect()
+    }
+
+    fn expected_bit(v: f64) -> bool {
+        v != 0.0 || v.is_nan()
+    }
+
+    #[test]
+    fn row_masks_mark_the_nonzero_values_of_either_row() {
+        for len in [1, 63, 64, 65, 200, 784] {
+            let (r1, r2) = (row(len, 1), row(len, 2));
+            let blocks = len.div_ceil(KB);
+            let mut one = vec![0u64; blocks];
+            let mut both = vec![u64::MAX; blocks];
+            row_masks(&r1, None, &mut one);
+            row_masks(&r1, Some(&r2), &mut both);
+            for j in 0..len {
+                let bit = |m: &[u64]| m[j / KB] >> (j % KB) & 1 == 1;
+                assert_eq!(bit(&one), expected_bit(r1[j]), "len {len}, value {j}");
+                assert_eq!(
+                    bit(&both),
+                    expected_bit(r1[j]) || expected_bit(r2[j]),
+                    "len {len}, value {j}"
+                );
+            }
+            // no bits past the end of the row
+            let tail = len % KB;
+            if tail != 0 {
+                assert_eq!(both[blocks - 1] >> tail, 0);
+            }
+        }
+    }
+
+    #[test]
+    fn column_pair_masks_mark_rows_with_either_column_nonzero() {
+        let n = 71;
+        for rows in [1, 5, 64] {
+            let data: Vec<f64> = (0..rows).flat_map(|i| row(n, i)).collect();
+            for (j0, cols) in [(0usize, 71usize), (3, 32), (40, 31), (0, 16)] {
+                let mut masks = vec![u64::MAX; cols.div_ceil(2)];
+                column_pair_masks(&data, n, j0, cols, &mut masks);
+                let mut plain = vec![0u64; cols.div_ceil(2)];
+                column_pair_masks_plain(&data, n, j0, cols, &mut plain);
+                assert_eq!(masks, plain);
+                for (p, mask) in masks.iter().enumerate() {
+                    for i in 0..rows {
+                        let at = |j: usize| {
+                            (j < j0 + cols)
+                                .then(|| data[i * n + j])
+                                .is_some_and(expected_bit)
+                        };
+                        let expected = at(j0 + 2 * p) || at(j0 + 2 * p + 1);
+                        assert_eq!(
+                            mask >> i & 1 == 1,
+                            expected,
+                            "rows {rows}, pair {p}, row {i}"
+                        );
+                    }
+                    assert_eq!(mask.checked_shr(rows as u32).unwrap_or(0), 0);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_and_vector_masks_agree() {
+        let r: Vec<f64> = row(784, 3);
+        let mut plain = vec![0u64; 13];
+        for (kb, m) in plain.iter_mut().enumerate() {
+            *m = nonzero_mask_plain(&r[kb * KB..((kb + 1) * KB).min(784)], None);
+        }
+        let mut fast = vec![0u64; 13];
+        row_masks(&r, None, &mut fast);
+        assert_eq!(plain, fast);
     }
 }

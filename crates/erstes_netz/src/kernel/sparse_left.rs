@@ -13,7 +13,7 @@ use super::tiles::Tiles;
 use super::{KB, NB};
 
 /// Sparse rows per task: 128 images × 784 pixels (800 KiB) stay in the L2 cache.
-const ROWS_PER_TASK: usize = 128;
+const ROWS_PER_TASK: usize = 64;
 
 /// C (m × n) = X (m × k, row-major) · D (k × n, row-major).
 pub(super) fn product(

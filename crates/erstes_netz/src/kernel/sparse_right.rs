@@ -16,9 +16,9 @@ use super::tiles::Tiles;
 use super::{KB, NB};
 
 /// Images per panel: its tiles (1024 × 320 values, 2.5 MiB) stay in the L3 cache.
-const PANEL: usize = 1024;
+const PANEL: usize = 512;
 /// Pixel pairs per task: 32 rows of Cᵀ (75 KiB for 300 columns) stay in the L2 cache.
-const PAIRS_PER_TASK: usize = 16;
+const PAIRS_PER_TASK: usize = 32;
 
 /// Cᵀ (n × m) for A (m × k) given as Aᵀ (k × m, row-major) and X (k × n, row-major).
 pub(super) fn product_t(

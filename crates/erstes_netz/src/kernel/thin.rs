@@ -7,73 +7,19 @@
 
 use rayon::prelude::*;
 
+use super::vector::{axpy, dot};
+
 /// A dimension up to this size counts as small.
 pub(super) const THIN: usize = 16;
 /// Output rows per task in the row-parallel products.
 const ROWS_PER_TASK: usize = 512;
 /// Fixed parts of the long inner dimension of `few_rows`, summed in a fixed
 /// order, so the result does not depend on the number of cores.
-const PARTS: usize = 16;
-
-/// `fn $name(args)` runs `$inner(args)` compiled for AVX-512, for AVX2 + FMA
-/// or for the plain target, whichever this CPU has: the loops are written
-/// plainly and vectorised by the compiler for the chosen unit.
-macro_rules! widest {
-    (fn $name:ident($($arg:ident: $ty:ty),*) => $inner:ident) => {
-        fn $name($($arg: $ty),*) {
-            #[cfg(target_arch = "x86_64")]
-            {
-                #[target_feature(enable = "avx512f")]
-                fn avx512($($arg: $ty),*) {
-                    $inner($($arg),*)
-                }
-                #[target_feature(enable = "avx2,fma")]
-                fn avx2($($arg: $ty),*) {
-                    $inner($($arg),*)
-                }
-                if is_x86_feature_detected!("avx512f") {
-                    // SAFETY: the CPU has AVX-512F (checked just above).
-                    return unsafe { avx512($($arg),*) };
-                }
-                if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
-                    // SAFETY: the CPU has AVX2 and FMA (checked just above).
-                    return unsafe { avx2($($arg),*) };
-                }
-            }
-            $inner($($arg),*)
-        }
-    };
-}
+pub(super) const PARTS: usize = 16;
 
 widest!(fn narrow_task(c: &mut [f64], a: &[f64], b_t: &[f64], k: usize, n: usize) => narrow_rows);
 widest!(fn short_task(c: &mut [f64], a: &[f64], b: &[f64], k: usize, n: usize) => short_rows);
 widest!(fn outer_task(c: &mut [f64], a_t: &[f64], b: &[f64], m: usize, n: usize) => outer_sums);
-
-/// Σ a[l] · b[l] with 8 partial sums, so the compiler can use vector registers.
-#[inline(always)]
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 8];
-    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (ra, rb) = (a8.remainder(), b8.remainder());
-    for (x, y) in a8.zip(b8) {
-        for l in 0..8 {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    let mut sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    for (x, y) in ra.iter().zip(rb) {
-        sum += x * y;
-    }
-    sum
-}
-
-/// out += v · row
-#[inline(always)]
-fn axpy(out: &mut [f64], v: f64, row: &[f64]) {
-    for (o, r) in out.iter_mut().zip(row) {
-        *o += v * r;
-    }
-}
 
 #[inline(always)]
 fn narrow_rows(c: &mut [f64], a: &[f64], b_t: &[f64], k: usize, n: usize) {
@@ -135,13 +81,17 @@ pub(super) fn few_rows(a_t: &[f64], b: &[f64], (m, k, n): (usize, usize, usize))
     if m == 0 || n == 0 || k == 0 {
         return vec![0.0; m * n];
     }
-    let part = k.div_ceil(PARTS);
-    let partials: Vec<Vec<f64>> = (0..k.div_ceil(part))
+    let partials: Vec<Vec<f64>> = parts(k)
         .into_par_iter()
-        .map(|p| {
-            let (i0, i1) = (p * part, ((p + 1) * part).min(k));
+        .map(|rows| {
             let mut c = vec![0.0f64; m * n];
-            outer_task(&mut c, &a_t[i0 * m..i1 * m], &b[i0 * n..i1 * n], m, n);
+            outer_task(
+                &mut c,
+                &a_t[rows.start * m..rows.end * m],
+                &b[rows.start * n..rows.end * n],
+                m,
+                n,
+            );
             c
         })
         .collect();
@@ -152,4 +102,12 @@ pub(super) fn few_rows(a_t: &[f64], b: &[f64], (m, k, n): (usize, usize, usize))
         }
     }
     c
+}
+
+/// The fixed parts 0..k is summed in by [`few_rows`] (and the fused back_prop pass).
+pub(super) fn parts(k: usize) -> Vec<std::ops::Range<usize>> {
+    let part = k.div_ceil(PARTS).max(1);
+    (0..k.div_ceil(part))
+        .map(|p| p * part..((p + 1) * part).min(k))
+        .collect()
 }
