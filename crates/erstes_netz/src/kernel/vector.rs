@@ -6,13 +6,17 @@
 /// plainly and vectorised by the compiler for the chosen unit.
 macro_rules! widest {
     (fn $name:ident($($arg:ident: $ty:ty),*) => $inner:ident) => {
+        // The wrappers take the arguments of the loops they compile.
+        #[allow(clippy::too_many_arguments)]
         fn $name($($arg: $ty),*) {
             #[cfg(target_arch = "x86_64")]
             {
+                #[allow(clippy::too_many_arguments)]
                 #[target_feature(enable = "avx512f")]
                 fn avx512($($arg: $ty),*) {
                     $inner($($arg),*)
                 }
+                #[allow(clippy::too_many_arguments)]
                 #[target_feature(enable = "avx2,fma")]
                 fn avx2($($arg: $ty),*) {
                     $inner($($arg),*)
