@@ -194,7 +194,7 @@ mod tests {
         );
         let z_expected = &z + &b_0.row(0);
         let a_expected = z_expected.mapv(|v| 1.0 / (1.0 + (-v).exp()));
-        let z_2_expected = product(&a_expected, &w_1.t()) + &b_1.row(0);
+        let z_2_expected = product(&a_expected, &w_1.t()) + b_1.row(0);
         assert_eq!(z_1, z_expected);
         assert_eq!(
             Array2::from_shape_vec((rows, hidden), a_1).unwrap(),
