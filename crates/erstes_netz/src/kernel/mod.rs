@@ -17,6 +17,7 @@
 mod vector;
 mod fused;
 mod pair_sums;
+mod sigmoid;
 mod sparse_left;
 mod sparse_right;
 mod thin;
