@@ -82,6 +82,14 @@ pub fn forward_pass(
     b: &Biases,
     x: &ArrayRef2<f64>,
 ) -> (Array2<f64>, Array2<f64>, Array2<f64>) {
+    check_forward_shapes(w, b, x);
+    let (z_1, a_1, y_hat) = forward_layers(w, b, x, true);
+    (z_1.expect("z_1 is kept"), a_1, y_hat)
+}
+
+/// The shape checks of [`forward_pass`] (German panics).
+#[track_caller]
+pub(crate) fn check_forward_shapes(w: &Weights, b: &Biases, x: &ArrayRef2<f64>) {
     if x.ncols() != w[0].ncols() {
         let hint = if x.ncols() == w[0].nrows() {
             " Hinweis: w[0] scheint Zeilen und Spalten vertauscht zu haben; \
@@ -99,16 +107,28 @@ pub fn forward_pass(
         );
     }
     check_network(w, b);
+}
+
+/// [`forward_pass`] for checked shapes. With `keep_z_1 == false`, a₁
+/// replaces z₁ in its array (training needs no z₁: one 144 MB array less at
+/// 60,000 images) and `None` is returned for z₁.
+pub(crate) fn forward_layers(
+    w: &Weights,
+    b: &Biases,
+    x: &ArrayRef2<f64>,
+    keep_z_1: bool,
+) -> (Option<Array2<f64>>, Array2<f64>, Array2<f64>) {
     let (n, pixels, hidden, classes) = (x.nrows(), x.ncols(), w[0].nrows(), w[1].nrows());
     let mut z_1 = step(
         "z_1 = x·w[0]ᵀ",
         || Work::product(n, pixels, hidden),
         || matmul(x, &w[0].t()),
     );
+    let mut a_1 = keep_z_1.then(|| Array2::<f64>::zeros((n, hidden)));
     // One pass over the images for the rest of the hidden layer and the output layer's product.
-    let (a_1, z_2) = step(
+    let z_2 = step(
         "a_1 = sigmoid(z_1 + b[0]), z_2",
-        || Work::pass(n * hidden, 1, 2, 4 + 2 * classes),
+        || Work::pass(n * hidden, 1, 1 + usize::from(keep_z_1), 4 + 2 * classes),
         || {
             let (b_0, w_1, b_1) = (
                 b[0].as_standard_layout(),
@@ -118,18 +138,21 @@ pub fn forward_pass(
             let z = z_1
                 .as_slice_mut()
                 .expect("matmul returns a standard-layout array");
+            let a = a_1.as_mut().map(|a| a.as_slice_mut().expect("a new array"));
             let (b_0, w_1, b_1) = (standard(&b_0), standard(&w_1), standard(&b_1));
-            crate::kernel::hidden_layer(z, b_0, w_1, b_1, (n, hidden, classes))
+            crate::kernel::hidden_layer(z, a, b_0, w_1, b_1, (n, hidden, classes))
         },
     );
-    let a_1 = Array2::from_shape_vec((n, hidden), a_1).expect("n · hidden values");
     let z_2 = Array2::from_shape_vec((n, classes), z_2).expect("n · classes values");
     let y_hat = step(
         "y_hat = softmax(z_2)",
         || Work::pass(n * classes, 1, 1, 4),
         || softmax(&z_2, Axis(1)),
     );
-    (z_1, a_1, y_hat)
+    match a_1 {
+        Some(a_1) => (Some(z_1), a_1, y_hat),
+        None => (None, z_1, y_hat),
+    }
 }
 
 /// The elements of an array in standard layout (as `as_standard_layout` returns it).
@@ -311,19 +334,20 @@ pub fn back_prop(
     w: &Weights,
 ) -> (Weights, Biases) {
     check_back_prop_shapes(x, z_1, a_1, y_hat, y, w);
-    back_prop_unchecked(x, a_1, y_hat, y, w)
+    back_prop_unchecked(x, Hidden::Borrowed(a_1), y_hat, y, w)
 }
 
-/// [`back_prop`] without `z_1` (the sigmoid's derivative needs only `a_1`),
-/// for callers that checked the shapes and want to free `z_1` first.
+/// [`back_prop`] for checked shapes, without `z_1` (the sigmoid's
+/// derivative needs only `a_1`). An owned `a_1` becomes dZ₁ in place
+/// (training: one 144 MB array less at 60,000 images).
 pub(crate) fn back_prop_unchecked(
     x: &ArrayRef2<f64>,
-    a_1: &ArrayRef2<f64>,
+    a_1: Hidden<'_>,
     y_hat: &ArrayRef2<f64>,
     y: &ArrayRef2<f64>,
     w: &Weights,
 ) -> (Weights, Biases) {
-    let (rows, pixels, hidden, classes) = (x.nrows(), x.ncols(), a_1.ncols(), y.ncols());
+    let (rows, pixels, classes) = (x.nrows(), x.ncols(), y.ncols());
     let n = rows as f64;
 
     let dz_2 = y_hat - y;
@@ -331,22 +355,26 @@ pub(crate) fn back_prop_unchecked(
     // One pass over the images: dz_1 = (dz_2·w[1]) ⊙ a_1 ⊙ (1 − a_1), dz_2ᵀ·a_1 and Σ dz_1.
     let (dz_1, dw_2, db_1) = step(
         "dz_1, dw_2, db_1",
-        || Work::pass(rows * hidden, 1, 1, 4 * classes + 4),
+        || Work::pass(rows * w[1].ncols(), 1, 1, 4 * classes + 4),
         || {
-            let (dz_2, a_1, w_1) = (
-                dz_2.as_standard_layout(),
-                a_1.as_standard_layout(),
-                w[1].as_standard_layout(),
-            );
-            crate::kernel::hidden_gradients(
+            let (dz_2, w_1) = (dz_2.as_standard_layout(), w[1].as_standard_layout());
+            let (mut buf, a_1) = match a_1 {
+                Hidden::Owned(a) if a.is_standard_layout() => (a, None),
+                Hidden::Owned(a) => (a.as_standard_layout().into_owned(), None),
+                Hidden::Borrowed(a) => (Array2::zeros(a.raw_dim()), Some(a.as_standard_layout())),
+            };
+            let hidden = buf.ncols();
+            let (dw_2, db_1) = crate::kernel::hidden_gradients(
+                buf.as_slice_mut().expect("standard layout"),
+                a_1.as_ref().map_or(&[][..], standard),
                 standard(&dz_2),
-                standard(&a_1),
                 standard(&w_1),
                 (rows, hidden, classes),
-            )
+            );
+            (buf, dw_2, db_1)
         },
     );
-    let dz_1 = Array2::from_shape_vec((rows, hidden), dz_1).expect("rows · hidden values");
+    let hidden = dz_1.ncols();
     let dw_2 =
         Array2::from_shape_vec((classes, hidden), dw_2).expect("classes · hidden values") / n;
     let db_1 = Array1::from(db_1) / n;
@@ -356,6 +384,13 @@ pub(crate) fn back_prop_unchecked(
         || matmul(&dz_1.t(), x) / n,
     );
     ([dw_1, dw_2], [db_1, db_2])
+}
+
+/// The hidden layer's activations for [`back_prop_unchecked`]: owned ones
+/// are turned into dZ₁ in place.
+pub(crate) enum Hidden<'a> {
+    Owned(Array2<f64>),
+    Borrowed(&'a ArrayRef2<f64>),
 }
 
 #[track_caller]

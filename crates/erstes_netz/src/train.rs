@@ -2,7 +2,9 @@
 
 use ndarray::{Array1, ArrayRef1, ArrayRef2, Axis};
 
-use crate::model::{back_prop_unchecked, check_back_prop_shapes};
+use crate::model::{
+    Hidden, back_prop_unchecked, check_back_prop_shapes, check_forward_shapes, forward_layers,
+};
 use crate::profile::{Work, step};
 use crate::{Biases, Weights, accuracy, calc_loss, forward_pass, update};
 
@@ -18,7 +20,8 @@ pub fn evaluate(
     y: &ArrayRef2<f64>,
     labels: &ArrayRef1<usize>,
 ) -> (f64, f64) {
-    let (_, _, y_hat) = forward_pass(w, b, x);
+    check_forward_shapes(w, b, x);
+    let (_, _, y_hat) = forward_layers(w, b, x, false);
     (
         calc_loss(&y_hat, y) / x.nrows() as f64,
         accuracy(labels, &y_hat),
@@ -40,7 +43,9 @@ pub fn train_epoch(
     labels: &ArrayRef1<usize>,
     lr: f64,
 ) -> (Weights, Biases, f64, f64) {
-    let (z_1, a_1, y_hat) = forward_pass(&w, &b, x);
+    check_forward_shapes(&w, &b, x);
+    // Without z_1: a_1 takes its array, and back_prop turns a_1 into dz_1 in place.
+    let (_, a_1, y_hat) = forward_layers(&w, &b, x, false);
     let (loss, acc) = step(
         "calc_loss, accuracy",
         || Work::pass(y_hat.len(), 2, 0, 2),
@@ -51,10 +56,8 @@ pub fn train_epoch(
             )
         },
     );
-    check_back_prop_shapes(x, &z_1, &a_1, &y_hat, y, &w);
-    // z_1 is not needed for the gradients: free its memory before they are computed.
-    drop(z_1);
-    let (grad_w, grad_b) = back_prop_unchecked(x, &a_1, &y_hat, y, &w);
+    check_back_prop_shapes(x, &a_1, &a_1, &y_hat, y, &w);
+    let (grad_w, grad_b) = back_prop_unchecked(x, Hidden::Owned(a_1), &y_hat, y, &w);
     let elements =
         w.iter().map(|w| w.len()).sum::<usize>() + b.iter().map(|b| b.len()).sum::<usize>();
     let (w, b) = step(

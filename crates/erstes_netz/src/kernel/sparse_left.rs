@@ -12,7 +12,9 @@ use super::pair_sums::{Kernel, Pair, ZERO, row_masks};
 use super::tiles::Tiles;
 use super::{KB, NB};
 
-/// Sparse rows per task: 128 images × 784 pixels (800 KiB) stay in the L2 cache.
+/// Sparse rows per task: 64 images × 784 pixels (400 KiB) and their 64 output
+/// rows (150 KiB) stay in the 1 MiB L2 cache. Measured (Fashion-MNIST, ms per
+/// epoch for both calls): 128 rows 231, 64 rows 171–187, 32 rows 194.
 const ROWS_PER_TASK: usize = 64;
 
 /// C (m × n) = X (m × k, row-major) · D (k × n, row-major).
