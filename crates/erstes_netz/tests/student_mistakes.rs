@@ -461,6 +461,53 @@ fn numerical_gradient_of_the_summed_loss() {
     );
 }
 
+/// The loss with weight w[l][[r, c]] moved by `by`.
+#[allow(clippy::too_many_arguments)]
+fn moved_loss(
+    w: &Weights,
+    b: &Biases,
+    x: &Array2<f64>,
+    y: &Array2<f64>,
+    l: usize,
+    r: usize,
+    c: usize,
+    by: f64,
+) -> f64 {
+    let mut v = w.clone();
+    v[l][[r, c]] += by;
+    let (_, _, y_hat) = forward_pass(&v, b, x);
+    calc_loss(&y_hat, y) / x.nrows() as f64
+}
+
+#[test]
+fn numerical_gradient_one_sided_forward() {
+    names(
+        check::numerical_gradient(|w, b, x, y, l, r, c, h| {
+            (moved_loss(w, b, x, y, l, r, c, h) - moved_loss(w, b, x, y, l, r, c, 0.0)) / h
+        }),
+        &["einseitige Differenz (L(w + h) − L(w)) / h", "zentrale"],
+    );
+}
+
+#[test]
+fn numerical_gradient_one_sided_backward() {
+    names(
+        check::numerical_gradient(|w, b, x, y, l, r, c, h| {
+            (moved_loss(w, b, x, y, l, r, c, 0.0) - moved_loss(w, b, x, y, l, r, c, -h)) / h
+        }),
+        &["einseitige Differenz (L(w) − L(w − h)) / h"],
+    );
+}
+
+#[test]
+fn numerical_gradient_with_a_fixed_step_instead_of_h() {
+    // h ignored: 1e-5 always. Right at the lesson's h, wrong at any other.
+    names(
+        check::numerical_gradient(|w, b, x, y, l, r, c, _h| central(w, b, x, y, l, r, c, 1e-5)),
+        &["mit h = 0.5"],
+    );
+}
+
 #[test]
 fn minibatch_epoch_without_shuffling() {
     names(
