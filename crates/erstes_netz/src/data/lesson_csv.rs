@@ -1,5 +1,6 @@
 //! The lesson's CSV format: one image per line, the label first, then 784 pixels, no header.
 
+use std::io::Read;
 use std::path::Path;
 
 use ndarray::{Array1, Array2};
@@ -35,6 +36,101 @@ const COLUMNS: usize = 1 + PIXELS;
 /// ```
 pub fn load_csv(path: impl AsRef<Path>) -> Result<(Array2<f64>, Array1<usize>)> {
     let path = path.as_ref();
+    // The usual file – digits and commas, one image per line – is parsed on
+    // all cores; anything else (and every error) takes the careful path below,
+    // which names line and column.
+    let mut file = open(path)?;
+    let mut text = Vec::new();
+    let complete = (&mut file.reader)
+        .take(PLAIN_LIMIT + 1)
+        .read_to_end(&mut text)
+        .is_ok_and(|len| len as u64 <= PLAIN_LIMIT);
+    if complete && let Some((pixels, labels)) = parse_plain(&text) {
+        drop(text);
+        let n = labels.len();
+        return Ok((pixels_to_f64(pixels, n, PIXELS), Array1::from(labels)));
+    }
+    drop(text);
+    load_csv_carefully(path)
+}
+
+/// Files up to this size are read whole for the fast path.
+const PLAIN_LIMIT: u64 = 1 << 31;
+
+/// Parses a file of plain lines `label,p1,…,p784` (label one digit, pixels
+/// 0–255 in at most three digits, `\n` line ends, no spaces or quotes) on
+/// all cores. `None` for anything else, including an empty file.
+fn parse_plain(text: &[u8]) -> Option<(Vec<u8>, Vec<usize>)> {
+    use rayon::prelude::*;
+    // Chunks of whole lines, a few per core.
+    let parts = 4 * rayon::current_num_threads();
+    let mut chunks = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let cut = (rest.len() / parts.saturating_sub(chunks.len()).max(1)).max(1);
+        let end = match rest[cut.min(rest.len()) - 1..]
+            .iter()
+            .position(|&b| b == b'\n')
+        {
+            Some(i) => cut - 1 + i + 1,
+            None => rest.len(),
+        };
+        chunks.push(&rest[..end]);
+        rest = &rest[end..];
+    }
+    let parsed: Option<Vec<(Vec<u8>, Vec<usize>)>> =
+        chunks.par_iter().map(|c| parse_plain_lines(c)).collect();
+    let parsed = parsed?;
+    let n: usize = parsed.iter().map(|(_, l)| l.len()).sum();
+    if n == 0 {
+        return None;
+    }
+    let mut pixels = Vec::with_capacity(n * PIXELS);
+    let mut labels = Vec::with_capacity(n);
+    for (p, l) in parsed {
+        pixels.extend_from_slice(&p);
+        labels.extend_from_slice(&l);
+    }
+    Some((pixels, labels))
+}
+
+/// [`parse_plain`] for one chunk of whole lines (the last may lack its `\n`).
+fn parse_plain_lines(chunk: &[u8]) -> Option<(Vec<u8>, Vec<usize>)> {
+    let mut pixels = Vec::with_capacity(chunk.len() / 2);
+    let mut labels = Vec::new();
+    let mut at = 0;
+    while at < chunk.len() {
+        let label = chunk[at];
+        if !label.is_ascii_digit() || chunk.get(at + 1) != Some(&b',') {
+            return None;
+        }
+        labels.push(usize::from(label - b'0'));
+        at += 2;
+        for i in 0..PIXELS {
+            let mut v = 0u32;
+            let start = at;
+            while let Some(&d) = chunk.get(at).filter(|d| d.is_ascii_digit()) {
+                v = v * 10 + u32::from(d - b'0');
+                at += 1;
+            }
+            let digits = at - start;
+            if digits == 0 || digits > 3 || v > 255 {
+                return None;
+            }
+            pixels.push(v as u8);
+            let end = if i + 1 == PIXELS { b'\n' } else { b',' };
+            match chunk.get(at) {
+                Some(&b) if b == end => at += 1,
+                None if i + 1 == PIXELS => {}
+                _ => return None,
+            }
+        }
+    }
+    Some((pixels, labels))
+}
+
+/// The careful reader: field by field with the csv crate, every error with line and column.
+fn load_csv_carefully(path: &Path) -> Result<(Array2<f64>, Array1<usize>)> {
     let file = open(path)?;
     let gzip = file.gzip;
     let mut reader = csv::ReaderBuilder::new()
@@ -177,6 +273,70 @@ mod tests {
         assert_eq!(parse_whole(b"inf"), None);
         assert_eq!(parse_whole(b""), None);
         assert_eq!(parse_whole(b"x1"), None);
+    }
+
+    fn line(label: &str, pixels: &[&str]) -> String {
+        format!("{label},{}\n", pixels.join(","))
+    }
+
+    #[test]
+    fn plain_lines_are_parsed_on_all_cores_like_the_careful_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::new();
+        for i in 0..997 {
+            let px: Vec<String> = (0..PIXELS)
+                .map(|j| ((i * 31 + j * 7) % 256).to_string())
+                .collect();
+            let px: Vec<&str> = px.iter().map(String::as_str).collect();
+            text += &line(&(i % 10).to_string(), &px);
+        }
+        for (name, content) in [
+            ("a.csv", text.clone()),
+            ("b.csv", text.trim_end().to_string()),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, &content).unwrap();
+            assert!(
+                parse_plain(content.as_bytes()).is_some(),
+                "{name}: fast path"
+            );
+            let fast = load_csv(&path).unwrap();
+            let careful = load_csv_carefully(&path).unwrap();
+            assert_eq!(fast, careful);
+            assert_eq!(fast.0.nrows(), 997);
+        }
+    }
+
+    #[test]
+    fn anything_unusual_leaves_the_fast_path() {
+        let zeros = vec!["0"; PIXELS];
+        let good = line("3", &zeros);
+        assert!(parse_plain(good.as_bytes()).is_some());
+        let mut short = zeros.clone();
+        short.pop();
+        let mut big = zeros.clone();
+        big[5] = "256";
+        let mut long = zeros.clone();
+        long[5] = "0000";
+        let mut spaced = zeros.clone();
+        spaced[5] = " 1";
+        let mut decimal = zeros.clone();
+        decimal[5] = "1.0";
+        for bad in [
+            String::new(),
+            line("10", &zeros),
+            line("x", &zeros),
+            line("3", &short),
+            line("3", &big),
+            line("3", &long),
+            line("3", &spaced),
+            line("3", &decimal),
+            good.replace('\n', "\r\n"),
+            good.clone() + "\n",
+            format!("\"3\"{}", &good[1..]),
+        ] {
+            assert!(parse_plain(bad.as_bytes()).is_none(), "{bad:.20}");
+        }
     }
 
     #[test]
