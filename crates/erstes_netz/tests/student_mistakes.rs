@@ -545,6 +545,42 @@ fn a_crashing_function_is_explained_without_a_backtrace() {
         let _ = v[3];
         unreachable!()
     });
-    names(verdict.clone(), &["abgebrochen", "index out of bounds"]);
+    names(
+        verdict.clone(),
+        &[
+            "abgebrochen",
+            "Index 3, aber es gibt nur 0 Einträge",
+            "index out of bounds",
+        ],
+    );
     assert!(!verdict.message().contains("stack backtrace"));
+}
+
+#[test]
+fn incompatible_shapes_in_elementwise_arithmetic_are_explained_in_german() {
+    // z_1 + b with b of the wrong length: ndarray panics with an English ShapeError.
+    let verdict = check::forward_pass(|w, b, x| {
+        let z_1 = matmul(x, &w[0].t()) + &b[1];
+        let a_1 = sigmoid(&z_1);
+        let z_2 = matmul(&a_1, &w[1].t()) + &b[1];
+        (z_1, a_1.clone(), softmax(&z_2, Axis(1)))
+    });
+    names(
+        verdict,
+        &[
+            "abgebrochen",
+            "für + − * / nicht zusammenpassen",
+            ".shape()",
+        ],
+    );
+}
+
+#[test]
+fn unwrap_on_none_is_explained_in_german() {
+    let verdict = check::update(|w, b, _, _, _| {
+        let first: Option<f64> = Vec::<f64>::new().first().copied();
+        let _ = first.unwrap();
+        (w, b)
+    });
+    names(verdict, &["unwrap() auf None"]);
 }

@@ -11,6 +11,8 @@
 //! typical mistakes (bias forgotten, softmax over the wrong axis, …): if it
 //! equals one of them, the message names that mistake.
 
+mod panics;
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use ndarray::{Array1, Array2, ArrayRef, Axis, Dimension};
@@ -132,7 +134,10 @@ fn finished<T>(name: &str, r: Run<T>) -> Result<T, Verdict> {
                 ),
             ))
         }
-        Run::Panicked(msg) => Err(fail(name, &format!("Ihre Funktion ist abgebrochen: {msg}"))),
+        Run::Panicked(msg) => Err(fail(
+            name,
+            &format!("Ihre Funktion ist abgebrochen: {}", panics::german(&msg)),
+        )),
     }
 }
 
