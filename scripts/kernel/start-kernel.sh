@@ -13,6 +13,9 @@ evcxr="$1"
 shift
 base="${ERSTES_NETZ_KERNEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/erstes-netz}"
 mkdir -p "$base/tmp" "$base/.cargo"
+# check::fortschritt() keeps a kernel's results in a small file named by its process id;
+# those of kernels that ended long ago go.
+find "$base/tmp" -maxdepth 1 -name 'erstes-netz-fortschritt-*.txt' -mtime +7 -exec rm -f {} + 2>/dev/null || true
 cmp -s "$here/cargo-config.toml" "$base/.cargo/config.toml" || cp "$here/cargo-config.toml" "$base/.cargo/config.toml"
 # evcxr loads each cell as a library linked against Rust's libstd, found through an
 # $ORIGIN-relative run path that is one folder off when the build folder and the

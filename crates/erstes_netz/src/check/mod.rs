@@ -12,6 +12,9 @@
 //! equals one of them, the message names that mistake.
 
 mod panics;
+mod progress;
+
+pub use progress::{Fortschritt, Hinweis, fortschritt, hinweis};
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -86,6 +89,7 @@ impl Verdict {
     /// Prints the feedback line (it appears above the verdict) and keeps it.
     fn shown(passed: bool, message: String) -> Verdict {
         println!("{message}");
+        progress::record(&message);
         Verdict { passed, message }
     }
 

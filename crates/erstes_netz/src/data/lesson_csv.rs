@@ -39,27 +39,52 @@ pub fn load_csv(path: impl AsRef<Path>) -> Result<(Array2<f64>, Array1<usize>)> 
     // The usual file – digits and commas, one image per line – is parsed on
     // all cores; anything else (and every error) takes the careful path below,
     // which names line and column.
-    let mut file = open(path)?;
-    let mut text = Vec::new();
-    let complete = (&mut file.reader)
-        .take(PLAIN_LIMIT + 1)
-        .read_to_end(&mut text)
-        .is_ok_and(|len| len as u64 <= PLAIN_LIMIT);
-    if complete && let Some((pixels, labels)) = parse_plain(&text) {
-        drop(text);
+    let file = open(path)?;
+    if let Some((pixels, labels)) = read_plain(file.reader) {
         let n = labels.len();
         return Ok((pixels_to_f64(pixels, n, PIXELS), Array1::from(labels)));
     }
-    drop(text);
     load_csv_carefully(path)
 }
 
-/// Files up to this size are read whole for the fast path.
-const PLAIN_LIMIT: u64 = 1 << 31;
+/// Bytes read and parsed at a time: small next to the images, so reading
+/// does not raise the peak memory, large enough to keep all cores busy.
+const BLOCK: usize = 8 << 20;
+
+/// The whole file through [`parse_plain`], block by block (cut after the
+/// last line end of each block); `None` as soon as anything is unusual or
+/// cannot be read.
+fn read_plain(reader: impl Read) -> Option<(Vec<u8>, Vec<usize>)> {
+    read_plain_in_blocks(reader, BLOCK)
+}
+
+fn read_plain_in_blocks(mut reader: impl Read, block: usize) -> Option<(Vec<u8>, Vec<usize>)> {
+    let (mut pixels, mut labels) = (Vec::new(), Vec::new());
+    let mut buf: Vec<u8> = Vec::with_capacity(block);
+    loop {
+        let want = (block - buf.len()) as u64;
+        let read = (&mut reader).take(want).read_to_end(&mut buf).ok()?;
+        let end_of_file = (read as u64) < want;
+        let cut = if end_of_file {
+            buf.len()
+        } else {
+            // A line longer than a whole block is not a plain line.
+            buf.iter().rposition(|&b| b == b'\n')? + 1
+        };
+        let (p, l) = parse_plain(&buf[..cut])?;
+        pixels.extend_from_slice(&p);
+        labels.extend_from_slice(&l);
+        buf.drain(..cut);
+        if end_of_file {
+            break;
+        }
+    }
+    (!labels.is_empty()).then_some((pixels, labels))
+}
 
 /// Parses a file of plain lines `label,p1,…,p784` (label one digit, pixels
 /// 0–255 in at most three digits, `\n` line ends, no spaces or quotes) on
-/// all cores. `None` for anything else, including an empty file.
+/// all cores. `None` for anything else.
 fn parse_plain(text: &[u8]) -> Option<(Vec<u8>, Vec<usize>)> {
     use rayon::prelude::*;
     // Chunks of whole lines, a few per core.
@@ -82,9 +107,6 @@ fn parse_plain(text: &[u8]) -> Option<(Vec<u8>, Vec<usize>)> {
         chunks.par_iter().map(|c| parse_plain_lines(c)).collect();
     let parsed = parsed?;
     let n: usize = parsed.iter().map(|(_, l)| l.len()).sum();
-    if n == 0 {
-        return None;
-    }
     let mut pixels = Vec::with_capacity(n * PIXELS);
     let mut labels = Vec::with_capacity(n);
     for (p, l) in parsed {
@@ -304,6 +326,17 @@ mod tests {
             let careful = load_csv_carefully(&path).unwrap();
             assert_eq!(fast, careful);
             assert_eq!(fast.0.nrows(), 997);
+            // in blocks of a few lines, cut anywhere within a line
+            let (pixels, labels) = read_plain(content.as_bytes()).unwrap();
+            for block in [10_000, 12_345, 2 * content.len()] {
+                assert_eq!(
+                    read_plain_in_blocks(content.as_bytes(), block),
+                    Some((pixels.clone(), labels.clone())),
+                    "{name}, block {block}"
+                );
+            }
+            // a block shorter than a line: the careful path takes over
+            assert_eq!(read_plain_in_blocks(content.as_bytes(), 1000), None);
         }
     }
 
@@ -311,7 +344,7 @@ mod tests {
     fn anything_unusual_leaves_the_fast_path() {
         let zeros = vec!["0"; PIXELS];
         let good = line("3", &zeros);
-        assert!(parse_plain(good.as_bytes()).is_some());
+        assert!(read_plain(good.as_bytes()).is_some());
         let mut short = zeros.clone();
         short.pop();
         let mut big = zeros.clone();
@@ -335,7 +368,7 @@ mod tests {
             good.clone() + "\n",
             format!("\"3\"{}", &good[1..]),
         ] {
-            assert!(parse_plain(bad.as_bytes()).is_none(), "{bad:.20}");
+            assert!(read_plain(bad.as_bytes()).is_none(), "{bad:.20}");
         }
     }
 
