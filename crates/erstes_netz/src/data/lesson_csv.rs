@@ -132,11 +132,13 @@ fn parse_plain_lines(chunk: &[u8]) -> Option<(Vec<u8>, Vec<usize>)> {
             let mut v = 0u32;
             let start = at;
             while let Some(&d) = chunk.get(at).filter(|d| d.is_ascii_digit()) {
+                if at - start == 3 {
+                    return None; // four digits or more: not a plain pixel
+                }
                 v = v * 10 + u32::from(d - b'0');
                 at += 1;
             }
-            let digits = at - start;
-            if digits == 0 || digits > 3 || v > 255 {
+            if at == start || v > 255 {
                 return None;
             }
             pixels.push(v as u8);
@@ -351,6 +353,8 @@ mod tests {
         big[5] = "256";
         let mut long = zeros.clone();
         long[5] = "0000";
+        let mut many_digits = zeros.clone();
+        many_digits[5] = "22222222222222222222222222222222222222222222";
         let mut spaced = zeros.clone();
         spaced[5] = " 1";
         let mut decimal = zeros.clone();
@@ -362,6 +366,7 @@ mod tests {
             line("3", &short),
             line("3", &big),
             line("3", &long),
+            line("3", &many_digits),
             line("3", &spaced),
             line("3", &decimal),
             good.replace('\n', "\r\n"),
