@@ -204,10 +204,70 @@ fn diagnose<D: Dimension>(
             return Some(format!("`{what}` weicht ab: {message}"));
         }
     }
+    if let Some(family) = family(found, expected) {
+        return Some(format!("`{what}` weicht ab: {family}"));
+    }
     Some(format!(
         "`{what}` weicht ab: {}.",
         first_difference(found, expected)
     ))
+}
+
+/// Mistakes that are no catalogued case but a whole family: a result that
+/// is all zeros, or everywhere the same multiple of the expected one.
+fn family<D: Dimension>(found: &ArrayRef<f64, D>, expected: &ArrayRef<f64, D>) -> Option<String> {
+    let expected_norm: f64 = expected.iter().map(|e| e * e).sum();
+    if expected_norm == 0.0 {
+        return None;
+    }
+    if found.iter().all(|&v| v == 0.0) {
+        return Some(
+            "überall 0. Wurde das Ergebnis mit zeros angelegt und nicht gefüllt, oder ein \
+             anderes Array zurückgegeben als das berechnete?"
+                .into(),
+        );
+    }
+    // The factor c that fits best (least squares); a family only if it fits everywhere.
+    let c = found
+        .iter()
+        .zip(expected.iter())
+        .map(|(f, e)| f * e)
+        .sum::<f64>()
+        / expected_norm;
+    let scaled = expected.mapv(|e| c * e);
+    if !close(found, &scaled) || (c - 1.0).abs() < 1e-6 {
+        return None;
+    }
+    let near = |v: f64| (c - v).abs() <= 1e-6 * v.abs().max(1.0);
+    let whole = c.round();
+    Some(if near(-1.0) {
+        "überall das Negative (−1 ×) des richtigen Werts: ein Vorzeichen ist vertauscht, etwa \
+         y − y_hat statt y_hat − y, oder + statt − im Update."
+            .into()
+    } else if near(2.0) {
+        "überall das Doppelte des richtigen Werts: ein Faktor 2 zu viel (etwa durch h statt 2h \
+         geteilt) oder ein Term doppelt addiert."
+            .into()
+    } else if near(0.5) {
+        "überall die Hälfte des richtigen Werts: ein Faktor 2 fehlt oder wurde zu viel geteilt."
+            .into()
+    } else if whole.abs() >= 3.0 && near(whole) {
+        format!(
+            "überall das {whole}-Fache des richtigen Werts. Meist fehlt eine Division, z. B. \
+             durch die Anzahl der Bilder n (Summe statt Mittel)."
+        )
+    } else if (1.0 / c).round().abs() >= 3.0 && near(1.0 / (1.0 / c).round()) {
+        format!(
+            "überall 1/{} des richtigen Werts. Meist wurde einmal zu oft geteilt, z. B. durch \
+             die Anzahl der Bilder n.",
+            (1.0 / c).round()
+        )
+    } else {
+        format!(
+            "überall das {c:.4}-Fache des richtigen Werts: ein konstanter Faktor ist falsch, \
+             etwa die Lernrate, ein Teiler oder ein Vorzeichen."
+        )
+    })
 }
 
 fn tiny_network() -> (Weights, Biases, Array2<f64>, Array2<f64>) {
@@ -931,6 +991,50 @@ pub fn minibatch_epoch(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn families_of_mistakes_are_named_without_a_catalogue() {
+        let expected = ndarray::array![[0.5, -1.25], [2.0, 0.125]];
+        let told = |found: Array2<f64>| diagnose("dw", &found, &expected, &[]).unwrap();
+        assert!(
+            told(-&expected).contains("Negative (−1 ×)"),
+            "{}",
+            told(-&expected)
+        );
+        assert!(told(&expected * 2.0).contains("Doppelte"));
+        assert!(told(&expected * 0.5).contains("Hälfte"));
+        assert!(
+            told(&expected * 8000.0).contains("8000-Fache"),
+            "{}",
+            told(&expected * 8000.0)
+        );
+        assert!(
+            told(&expected / 60.0).contains("1/60"),
+            "{}",
+            told(&expected / 60.0)
+        );
+        assert!(
+            told(&expected * 0.3).contains("0.3000-Fache"),
+            "{}",
+            told(&expected * 0.3)
+        );
+        assert!(told(Array2::zeros((2, 2))).contains("überall 0"));
+        // not a family: one element wrong
+        let mut one_off = expected.clone();
+        one_off[[1, 0]] = 7.0;
+        let other = told(one_off);
+        assert!(
+            other.contains("an der Stelle (1, 0)") && !other.contains("überall"),
+            "{other}"
+        );
+        // a catalogued mistake is named first
+        let doubled = &expected * 2.0;
+        assert!(
+            diagnose("dw", &doubled, &expected, &[(&doubled, "Katalog")])
+                .unwrap()
+                .contains("Katalog")
+        );
+    }
     use crate::{matmul, sigmoid, softmax};
 
     fn good_forward(
