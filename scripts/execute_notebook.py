@@ -13,13 +13,16 @@ and on figure cells without a PNG image.
 
 import argparse
 import os
-import re
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "kernel"))
+import start_kernel  # noqa: E402
 
 KERNEL = "rust"
 
@@ -81,28 +84,12 @@ def problems(nb):
 
 
 def kernel_cache():
-    """The folder of the course kernel's builds and cache (as scripts/kernel/start-kernel.sh computes it)."""
-    if os.environ.get("ERSTES_NETZ_KERNEL_CACHE"):
-        return Path(os.environ["ERSTES_NETZ_KERNEL_CACHE"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "erstes-netz"
-
-
-def dep_info_inputs(path):
-    """The input files a rustc dep-info (.d) file names (not the outputs it describes)."""
-    text = path.read_text(encoding="utf-8", errors="replace").replace("\\\n", " ")
-    inputs = []
-    for line in text.splitlines():
-        if not line or line.startswith("#") or ":" not in line:
-            continue
-        target, _, deps = line.partition(": ")
-        if not deps and target.endswith(":"):
-            inputs.append(target[:-1])  # "input:" lines list one input each
-        inputs.extend(d for d in re.split(r"(?<!\\)\s+", deps.strip()) if d)
-    return [Path(p.replace("\\ ", " ")) for p in inputs if os.path.isabs(p)]
+    """The folder of the course kernel's builds and cache (as scripts/kernel/start_kernel.py computes it)."""
+    return start_kernel.kernel_base()
 
 
 def stale_cache_entries(cache):
-    """evcxr cache entries whose dep-info names files that no longer exist.
+    """Entries of the kernel's store (`cache`/store) that are unfinished or name vanished files.
 
     evcxr's :cache hands back a crate's dep-info as it was written; for crates
     whose build script generates sources (serde_core, thiserror) it names files
@@ -111,28 +98,31 @@ def stale_cache_entries(cache):
     everything that depends on it – again in every cell. Entries made by the
     warm-up below name files in its persistent folder and stay valid.
     """
-    return [
-        entry
-        for entry in sorted((cache / "evcxr").glob("*"))
-        if any(not p.exists() for d in entry.glob("*.d") for p in dep_info_inputs(d))
-    ]
+    return start_kernel.stale_entries(cache / "store")
 
 
 def warm(notebook):
-    """Runs the notebook's first cell in the persistent warm-up folder: fills evcxr's cache."""
+    """Runs the notebook's first cell in the persistent warm-up folder: fills the kernel's store."""
     cache = kernel_cache()
+    start_kernel.harvest(cache)
     stale = stale_cache_entries(cache)
     if stale:
         # Removing only the stale entries would keep crates compiled against
         # them, which no longer fit once those are compiled anew: start over.
         print(f"{len(stale)} veraltete Einträge im Übersetzungs-Cache: er wird neu aufgebaut (einige Minuten).")
-        for folder in ["evcxr", "warm"]:
+        for folder in ["store", "warm"]:
             shutil.rmtree(cache / folder, ignore_errors=True)
+    elif not any((cache / "store").glob("*/stderr")):
+        # An empty store beside an old warm-up build: Cargo would find the build
+        # up to date and compile nothing, so nothing would reach the store.
+        shutil.rmtree(cache / "warm", ignore_errors=True)
     (cache / "warm").mkdir(parents=True, exist_ok=True)
     nb = nbformat.read(notebook, as_version=4)
     nb.cells = [next(c for c in nb.cells if c.cell_type == "code")]
     previous = os.environ.get("EVCXR_TMPDIR")
     os.environ["EVCXR_TMPDIR"] = str(cache / "warm")
+    (cache / "kernels").mkdir(exist_ok=True)
+    before = set((cache / "kernels").iterdir())
     try:
         execute(nb, notebook.resolve().parent, allow_errors=True)
     finally:
@@ -140,6 +130,13 @@ def warm(notebook):
             os.environ.pop("EVCXR_TMPDIR")
         else:
             os.environ["EVCXR_TMPDIR"] = previous
+    # What the kernel compiled goes into the store for every later kernel, once the
+    # kernel and its child processes have ended (they hold the lock of its folder).
+    for _ in range(120):
+        start_kernel.harvest(cache)
+        if not set((cache / "kernels").iterdir()) - before:
+            break
+        time.sleep(0.5)
     return problems(nb)
 
 

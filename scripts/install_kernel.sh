@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Rust Jupyter kernel evcxr (pinned) and registers it as "rust",
-# started through scripts/kernel/start-kernel.sh with the course's build profile.
+# started through scripts/kernel/start_kernel.py with the course's build profile.
 # Building evcxr_jupyter takes about 10 minutes once; later runs find it installed.
 #   scripts/install_kernel.sh [--prefix DIR]   (DIR: kernelspec for all users)
 set -euo pipefail

@@ -43,9 +43,12 @@ pytestmark = pytest.mark.skipif(
 class Kernel:
     """A running Rust kernel; `run` returns (all text output, error outputs)."""
 
-    def __init__(self, cwd):
-        self.km = KernelManager(kernel_name="rust")
-        self.km.start_kernel(cwd=str(cwd), env=dict(os.environ, RUST_BACKTRACE="0"))
+    def __init__(self, cwd, kernel_name="rust", env=None, spec_dirs=None):
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        specs = KernelSpecManager(kernel_dirs=spec_dirs) if spec_dirs else KernelSpecManager()
+        self.km = KernelManager(kernel_name=kernel_name, kernel_spec_manager=specs)
+        self.km.start_kernel(cwd=str(cwd), env=dict(env or os.environ, RUST_BACKTRACE="0"))
         self.kc = self.km.client()
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=120)

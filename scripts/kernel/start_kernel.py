@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+"""Starts evcxr_jupyter for the course; kernel.json runs
+
+    python3 start_kernel.py /path/to/evcxr_jupyter --control_file {connection_file}
+
+Every kernel compiles in its own new folder below <base>/tmp (TMPDIR), where
+Cargo finds the course's profile (<base>/.cargo/config.toml); <base> is
+$ERSTES_NETZ_KERNEL_CACHE, else $XDG_CACHE_HOME/erstes-netz, else
+~/.cache/erstes-netz. See scripts/kernel/README.md for the why of each step.
+
+evcxr's :cache is not safe for two kernels at once: on every hit it rewrites
+the entry's `hits` file in place (another kernel can read it empty, and the
+build fails), and a new entry is written file by file where other kernels
+already read it. So no kernel writes to a cache another kernel reads:
+
+* <base>/store/<key>/ holds finished entries; nothing changes them.
+* Each kernel gets its own cache <base>/kernels/<id>/evcxr/ (XDG_CACHE_HOME):
+  one folder per entry of the store - and of the shared stores of a
+  JupyterHub (kurs.json, "shared_stores") - with symbolic links to its files
+  and a `hits` file of its own. Entries evcxr adds there are real files.
+* A kernel holds a lock on <base>/kernels/<id>/lock while it runs. The next
+  kernel to start moves the new, complete entries of ended kernels into the
+  store (one rename per entry) and removes their folders.
+
+kurs.json beside this script (written by install_kernelspec.py, optional):
+{"toolchain": "/opt/…/rust", "shared_stores": ["/var/cache/erstes-netz/store"]};
+$ERSTES_NETZ_SHARED_STORES (folders separated by ":") replaces "shared_stores".
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no views, evcxr's cache used directly (one kernel at a time)
+    fcntl = None
+
+HERE = Path(__file__).resolve().parent
+PROGRESS_DAYS = 7
+
+
+def kernel_base():
+    if os.environ.get("ERSTES_NETZ_KERNEL_CACHE"):
+        return Path(os.environ["ERSTES_NETZ_KERNEL_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "erstes-netz"
+
+
+def settings(here=HERE):
+    path = here / "kurs.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def dep_info_inputs(path):
+    """The absolute input files a rustc dep-info (.d) file names."""
+    import re
+
+    text = path.read_text(encoding="utf-8", errors="replace").replace("\\\n", " ")
+    inputs = []
+    for line in text.splitlines():
+        if not line or line.startswith("#") or ":" not in line:
+            continue
+        target, _, deps = line.partition(": ")
+        if not deps and target.endswith(":"):
+            inputs.append(target[:-1])  # "input:" lines list one input each
+        inputs.extend(d for d in re.split(r"(?<!\\)\s+", deps.strip()) if d)
+    return [Path(p.replace("\\ ", " ")) for p in inputs if os.path.isabs(p)]
+
+
+def artifact_names(entry):
+    """File names of the artifacts an entry's `stderr` lists (as evcxr reads them back)."""
+    names = []
+    for line in (entry / "stderr").read_text(encoding="utf-8").splitlines():
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(message, dict) and isinstance(message.get("artifact"), str):
+            names.append(Path(message["artifact"]).name)
+    return names
+
+
+def is_complete(entry):
+    """True when evcxr finished writing the entry and every file its dep-info names exists.
+
+    evcxr writes `stderr` last; an entry whose dep-info names a vanished file
+    (the build folder of the kernel that compiled it) would make Cargo compile
+    the crate and all that depends on it again in every cell.
+    """
+    try:
+        names = artifact_names(entry)
+        if not names or not (entry / "meta").is_file():
+            return False
+        if not all((entry / n).is_file() for n in names):
+            return False
+        return all(p.exists() for d in entry.glob("*.d") for p in dep_info_inputs(d))
+    except (OSError, UnicodeDecodeError, KeyError):
+        return False
+
+
+def stale_entries(store):
+    """Entries of a store that are not complete (see is_complete)."""
+    return [e for e in sorted(store.glob("*")) if e.is_dir() and not is_complete(e)]
+
+
+class Lock:
+    """An exclusive flock on a file; blocking unless wait=False."""
+
+    def __init__(self, path, wait=True):
+        self.file = open(path, "a+")
+        try:
+            fcntl.flock(self.file, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            self.held = True
+        except BlockingIOError:
+            self.held = False
+            self.file.close()
+
+    def release(self):
+        if self.held:
+            self.file.close()
+            self.held = False
+
+
+def harvest(base):
+    """Moves the new complete entries of ended kernels into the store; removes their folders.
+
+    Returns the number of entries moved. Kernels still running hold their lock
+    and are left alone; a kernel being set up is in a folder named ".…" until
+    it holds its lock.
+    """
+    store = base / "store"
+    store.mkdir(parents=True, exist_ok=True)
+    kernels = base / "kernels"
+    kernels.mkdir(parents=True, exist_ok=True)
+    moved = 0
+    guard = Lock(base / "store.lock")
+    try:
+        for view in sorted(kernels.iterdir()):
+            if view.name.startswith("."):
+                if time.time() - view.stat().st_mtime > 86400:
+                    shutil.rmtree(view, ignore_errors=True)  # a start that broke off
+                continue
+            lock = Lock(view / "lock", wait=False)
+            if not lock.held:
+                continue  # kernel still running
+            moved += _move_new_entries(view / "evcxr", store)
+            lock.release()
+            shutil.rmtree(view, ignore_errors=True)
+        legacy = base / "evcxr"  # the cache of the launcher before views (start-kernel.sh)
+        if legacy.is_dir() and not legacy.is_symlink():
+            moved += _move_new_entries(legacy, store)
+            shutil.rmtree(legacy, ignore_errors=True)
+    finally:
+        guard.release()
+    return moved
+
+
+def _move_new_entries(cache, store):
+    moved = 0
+    if not cache.is_dir():
+        return 0
+    for entry in cache.iterdir():
+        own = entry.is_dir() and not any(f.is_symlink() for f in entry.iterdir())
+        if own and not (store / entry.name).exists() and is_complete(entry):
+            os.rename(entry, store / entry.name)
+            moved += 1
+    return moved
+
+
+def open_view(base, stores):
+    """A new private evcxr cache for one kernel, filled from `stores` (first one wins).
+
+    Returns the folder (XDG_CACHE_HOME for evcxr) and the lock the kernel must hold.
+    """
+    kernels = base / "kernels"
+    kernels.mkdir(parents=True, exist_ok=True)
+    setup = Path(tempfile.mkdtemp(prefix=f".{os.getpid()}-", dir=kernels))
+    lock = Lock(setup / "lock")
+    cache = setup / "evcxr"
+    cache.mkdir()
+    for store in stores:
+        if not store.is_dir():
+            continue
+        for entry in store.iterdir():
+            target = cache / entry.name
+            if target.exists() or not entry.is_dir() or not is_complete(entry):
+                continue
+            target.mkdir()
+            for f in entry.iterdir():
+                if f.name != "hits":
+                    os.symlink(f, target / f.name)
+            (target / "hits").write_text("0")
+    view = kernels / setup.name[1:]
+    os.rename(setup, view)  # the lock stays held: it belongs to the open file
+    return view, lock
+
+
+def copy_if_changed(source, target):
+    """Copies atomically, so that a kernel starting at the same time never reads half a file."""
+    data = source.read_bytes()
+    if target.is_file() and target.read_bytes() == data:
+        return
+    tmp = target.with_name(f".{target.name}.{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+
+
+def remove_old_progress_files(tmp):
+    # check::fortschritt() keeps a kernel's results in a small file named by its
+    # process id; those of kernels that ended long ago go.
+    limit = time.time() - PROGRESS_DAYS * 86400
+    for f in tmp.glob("erstes-netz-fortschritt-*.txt"):
+        try:
+            if f.stat().st_mtime < limit:
+                f.unlink()
+        except OSError:
+            pass
+
+
+def kernel_env(base, conf, cache_home):
+    env = dict(os.environ)
+    if conf.get("toolchain"):
+        # evcxr asks `rustup which cargo` first; an admin's rustup would give another
+        # toolchain than the students' (and other cache keys). Without rustup on PATH
+        # it takes cargo and rustc from PATH.
+        paths = [p for p in env.get("PATH", "").split(os.pathsep) if p and not (Path(p) / "rustup").exists()]
+        env["PATH"] = os.pathsep.join([str(Path(conf["toolchain"]) / "bin"), *paths])
+        for var in ["RUSTUP_TOOLCHAIN", "CARGO", "RUSTC"]:
+            env.pop(var, None)
+    # evcxr loads each cell as a library linked against Rust's libstd, found through
+    # an $ORIGIN-relative run path that is one folder off when the build folder and
+    # the toolchain share a parent below / (as $HOME/.cache and $HOME/.rustup do).
+    libdir = subprocess.run(
+        ["rustc", "--print", "target-libdir"], capture_output=True, text=True, check=True, env=env
+    ).stdout.strip()
+    for var in ["LD_LIBRARY_PATH", "DYLD_FALLBACK_LIBRARY_PATH"]:
+        env[var] = libdir + (os.pathsep + env[var] if env.get(var) else "")
+    env["TMPDIR"] = str(base / "tmp")
+    env["XDG_CACHE_HOME"] = str(cache_home)
+    return env
+
+
+def main(argv):
+    if len(argv) < 1:
+        sys.exit("Aufruf: start_kernel.py /pfad/zu/evcxr_jupyter [Argumente …]")
+    evcxr, args = argv[0], argv[1:]
+    base = kernel_base()
+    conf = settings()
+    for d in ["tmp", ".cargo"]:
+        (base / d).mkdir(parents=True, exist_ok=True)
+    remove_old_progress_files(base / "tmp")
+    copy_if_changed(HERE / "cargo-config.toml", base / ".cargo" / "config.toml")
+    if fcntl is None:
+        cache_home = base
+    else:
+        harvest(base)
+        shared = conf.get("shared_stores", [])
+        if "ERSTES_NETZ_SHARED_STORES" in os.environ:  # e.g. "" to measure without them
+            shared = [p for p in os.environ["ERSTES_NETZ_SHARED_STORES"].split(os.pathsep) if p]
+        stores = [base / "store", *map(Path, shared)]
+        view, lock = open_view(base, stores)
+        os.set_inheritable(lock.file.fileno(), True)  # held by evcxr until it ends
+        cache_home = view
+    env = kernel_env(base, conf, cache_home)
+    os.execve(evcxr, [evcxr, *args], env)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
