@@ -121,3 +121,65 @@ def test_autograde_full_points_for_the_solution_none_for_the_blank_exercise(cour
         graded = nbformat.read(course / "autograded" / student / lesson / f"{lesson}.ipynb", as_version=4)
         last = [c for c in graded.cells if c.cell_type == "code"][-1]
         assert last.outputs, student
+
+
+def test_autograde_explains_a_cell_over_the_time_limit_in_german(course):
+    """A cell that runs longer than c.Execute.timeout (here 15 s from the
+    command line, over the config file's 1800) is stopped; its error output
+    says in German which limit it exceeded, that the kernel lost all
+    variables and how to grade again, and autograde grades the notebook to
+    the end instead of crashing."""
+    from nbgrader_course import nbgrader_meta
+
+    def cell(cell_id, code, **meta):
+        return nbformat.v4.new_code_cell(code, id=cell_id, metadata={"nbgrader": nbgrader_meta(cell_id, **meta)})
+
+    slow = "std::thread::sleep(std::time::Duration::from_secs(40));"
+    cells = [
+        cell("basis", "let basis = 40;", locked=True),
+        cell("langsam", f"let zahl = {{\n    // BEGIN SOLUTION\n    {slow}\n    basis + 2\n    // END SOLUTION\n}};", solution=True),
+        cell("pruefung", "assert_eq!(basis, 40);", grade=True, locked=True, points=1),
+    ]
+    kernelspec = {"display_name": "Rust", "language": "rust", "name": "rust"}
+    nb = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": kernelspec})
+    nb.nbformat_minor = 5
+    source = course / "source" / "zeitlimit" / "zeitlimit.ipynb"
+    source.parent.mkdir(parents=True)
+    nbformat.write(nb, source)
+    nbgrader(course, "generate_assignment", "zeitlimit", "--force")
+    submitted = course / "submitted" / "langsam" / "zeitlimit"
+    submitted.mkdir(parents=True)
+    shutil.copy(source, submitted / "zeitlimit.ipynb")
+
+    # Not nbgrader(): nbclient logs the timeout itself as an ERROR line.
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", RUST_BACKTRACE="0")
+    done = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "autograde", "zeitlimit", "--create", "--force", "--Execute.timeout=15"],
+        cwd=course, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert "Traceback" not in done.stderr, done.stderr[-4000:]
+    assert done.stderr.count("Zeitlimit von 15 Sekunden") == 1, done.stderr[-4000:]  # logged once
+
+    graded = nbformat.read(course / "autograded" / "langsam" / "zeitlimit" / "zeitlimit.ipynb", as_version=4)
+    timed_out = next(c for c in graded.cells if c.id == "langsam")
+    # evcxr reports its killed child process; ours follows with the explanation.
+    ours = [o for o in timed_out.outputs if o.output_type == "error" and o.ename == "Zeitlimit überschritten"]
+    assert len(ours) == 1, timed_out.outputs
+    text = "\n".join([ours[0].evalue, *ours[0].traceback])
+    for expected in [
+        "Zeitlimit überschritten",
+        "länger als das Zeitlimit von 15 Sekunden",
+        "abgebrochen",
+        "alle Variablen verloren",
+        "Folgefehler",
+        "c.Execute.timeout in nbgrader_config.py erhöhen",
+        "nbgrader autograde zeitlimit --force",
+    ]:
+        assert expected in text, text
+    # The kernel went on, but without the variables: the check after it fails.
+    check = next(c for c in graded.cells if c.id == "pruefung")
+    assert any(o.output_type == "error" and "`basis`" in o.evalue for o in check.outputs), check.outputs
+    with nbgrader_api.Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        submission = gb.find_submission("zeitlimit", "langsam")
+        assert (submission.score, submission.max_score) == (0, 1)
