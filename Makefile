@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 NBGRADER_STAMP := $(VENV)/.nbgrader-installed
 LESSON := 01_erstes_netz
 
-.PHONY: kurs setup kernel test lint rust-test py-test fuzz fuzz-kurz fuzz-werkzeug browser notebooks loesung-html bench bench-notebook nbgrader-kurs
+.PHONY: kurs setup kernel test lint rust-test py-test fuzz fuzz-kurz fuzz-werkzeug browser notebooks loesung-html bench bench-notebook nbgrader-kurs hub bench-hub
 BENCH_STAMP := $(VENV)/.bench-installed
 
 ## Alles einrichten und JupyterLab mit dem Aufgaben-Notebook starten
@@ -103,3 +103,13 @@ $(BENCH_STAMP): $(STAMP) requirements-bench.txt
 nbgrader-kurs: $(NBGRADER_STAMP) kernel
 	@test -n "$(KURS)" || { echo "Bitte KURS=/pfad/zum/kursordner angeben"; exit 2; }
 	$(PYTHON) scripts/nbgrader_course.py "$(KURS)" $(if $(CRATE),--crate "$(CRATE)")
+
+## Den Kurs für eine Klasse auf diesem Server einrichten (JupyterHub, nbgrader, für alle
+## Konten; als root): make hub LEHRENDE=konto
+hub:
+	bash scripts/hub/install_hub.sh $(if $(LEHRENDE),--lehrende "$(LEHRENDE)")
+
+## Größenbedarf einer Klasse messen (als root, nach make hub): erste Zelle allein, nach
+## anderen, zu fünft, ohne gemeinsamen Cache; Speicher je Studentin
+bench-hub:
+	/opt/erstes-netz/venv/bin/python scripts/bench_hub.py

@@ -49,6 +49,18 @@ def run_cli(cli, bundled_only_dir):
     return run
 
 
+def kernel_output(msg):
+    """(text, error text) of one iopub message of a kernel, as a notebook would show them."""
+    kind, content = msg["msg_type"], msg["content"]
+    if kind == "stream":
+        return content["text"], ""
+    if kind in ("execute_result", "display_data"):
+        return content["data"].get("text/plain", ""), ""
+    if kind == "error":
+        return "", content.get("evalue", "") + "\n".join(content.get("traceback", []))
+    return "", ""
+
+
 def json_lines(stdout):
     return [json.loads(line) for line in stdout.splitlines()]
 

@@ -146,6 +146,15 @@ def warm_store(tmp_path_factory):
     return copy
 
 
+def base_with_store(tmp_path, warm_store):
+    """A kernel base folder whose store is a copy of the warm store, hits files intact."""
+    base = tmp_path / "base"
+    shutil.copytree(warm_store, base / "store", symlinks=True)
+    for hits in (base / "store").glob("*/hits"):
+        hits.write_text("0")
+    return base
+
+
 def kernel_with(tmp_path, env, kernel_name="rust", spec_dirs=None):
     from test_kernel_faults import Kernel
 
@@ -204,10 +213,7 @@ def test_two_kernels_of_one_user_at_once(tmp_path, warm_store):
     same moment against the same store, and both kernels work."""
     from test_kernel_faults import SETUP
 
-    base = tmp_path / "base"
-    shutil.copytree(warm_store, base / "store", symlinks=True)
-    for hits in (base / "store").glob("*/hits"):
-        hits.write_text("0")
+    base = base_with_store(tmp_path, warm_store)
     env = dict(os.environ, ERSTES_NETZ_KERNEL_CACHE=str(base))
     kernels = [kernel_with(tmp_path, env) for _ in range(2)]
     results = [None, None]
@@ -232,3 +238,27 @@ def test_two_kernels_of_one_user_at_once(tmp_path, warm_store):
     start_kernel.harvest(base)
     assert not list((base / "kernels").iterdir()), "ended kernels leave no folder behind"
     assert not start_kernel.stale_entries(base / "store")
+
+
+@needs_kernel
+def test_a_fixed_build_folder_belongs_to_one_kernel_only(tmp_path, warm_store):
+    """Two kernels given the same EVCXR_TMPDIR would overwrite each other's generated
+    source; the second one gets a folder of its own, and both compile their own cells."""
+    base = base_with_store(tmp_path, warm_store)
+    env = dict(os.environ, ERSTES_NETZ_KERNEL_CACHE=str(base), EVCXR_TMPDIR=str(tmp_path / "fest"))
+    kernels = [kernel_with(tmp_path, env) for _ in range(2)]
+    try:
+        seen = []
+        for i, kernel in enumerate(kernels):
+            code = f'struct Nur{i}<\'a>(&\'a str); let n{i} = Nur{i}("k{i}"); println!("{{}} {{}}", n{i}.0, std::env::var("EVCXR_TMPDIR").is_ok());'
+            seen.append(kernel.run(code))
+        results = [threading.Thread(target=lambda k=k, i=i: seen.append(k.run(f"println!(\"{{}}\", n{i}.0);"))) for i, k in enumerate(kernels)]
+        for t in results:
+            t.start()
+        for t in results:
+            t.join(600)
+    finally:
+        for k in kernels:
+            k.stop()
+    outs = sorted(out.strip() for out, _ in seen)
+    assert outs == ["k0", "k0 true", "k1", "k1 false"], seen

@@ -14,7 +14,7 @@ import shutil
 import pytest
 from jupyter_client.manager import KernelManager
 
-from conftest import ROOT
+from conftest import ROOT, kernel_output
 
 CRATE = ROOT / "crates" / "erstes_netz"
 
@@ -57,13 +57,10 @@ class Kernel:
         texts, errors = [], []
 
         def hook(msg):
-            kind, content = msg["msg_type"], msg["content"]
-            if kind == "stream":
-                texts.append(content["text"])
-            elif kind in ("execute_result", "display_data"):
-                texts.append(content["data"].get("text/plain", ""))
-            elif kind == "error":
-                errors.append(content.get("evalue", "") + "\n".join(content.get("traceback", [])))
+            text, error = kernel_output(msg)
+            texts.append(text)
+            if error:
+                errors.append(error)
 
         self.kc.execute_interactive(code, output_hook=hook, timeout=timeout)
         return "".join(texts), "\n".join(errors)

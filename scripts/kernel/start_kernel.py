@@ -245,6 +245,30 @@ def kernel_env(base, conf, cache_home):
     return env
 
 
+def claim_build_dir(env):
+    """Keeps $EVCXR_TMPDIR (a fixed build folder, as the warm-up uses) to one kernel.
+
+    Two kernels in one build folder overwrite each other's generated source, and
+    one compiles the other's cells - errors that make no sense for either. A
+    second kernel gets a new folder of its own instead. Returns the held lock.
+    """
+    folder = env.get("EVCXR_TMPDIR")
+    if not folder or fcntl is None:
+        return None
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    lock = Lock(Path(folder) / ".erstes-netz-kernel.lock", wait=False)
+    if lock.held:
+        os.set_inheritable(lock.file.fileno(), True)
+        return lock
+    print(
+        f"Hinweis: Der Übersetzungsordner {folder} (EVCXR_TMPDIR) gehört schon einem anderen "
+        "Kernel; dieser Kernel übersetzt in einem eigenen neuen Ordner.",
+        file=sys.stderr,
+    )
+    del env["EVCXR_TMPDIR"]
+    return None
+
+
 def main(argv):
     if len(argv) < 1:
         sys.exit("Aufruf: start_kernel.py /pfad/zu/evcxr_jupyter [Argumente …]")
@@ -267,6 +291,7 @@ def main(argv):
         os.set_inheritable(lock.file.fileno(), True)  # held by evcxr until it ends
         cache_home = view
     env = kernel_env(base, conf, cache_home)
+    build_dir_lock = claim_build_dir(env)
     os.execve(evcxr, [evcxr, *args], env)
 
 
