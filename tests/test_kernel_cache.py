@@ -155,6 +155,19 @@ def base_with_store(tmp_path, warm_store):
     return base
 
 
+def at_once(kernels, work):
+    """Runs work(i, kernel) for every kernel in a thread of its own, then stops the kernels."""
+    try:
+        threads = [threading.Thread(target=work, args=(i, k)) for i, k in enumerate(kernels)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(600)
+    finally:
+        for k in kernels:
+            k.stop()
+
+
 def kernel_with(tmp_path, env, kernel_name="rust", spec_dirs=None):
     from test_kernel_faults import Kernel
 
@@ -218,18 +231,10 @@ def test_two_kernels_of_one_user_at_once(tmp_path, warm_store):
     kernels = [kernel_with(tmp_path, env) for _ in range(2)]
     results = [None, None]
 
-    def first_cells(i):
-        results[i] = [kernels[i].run(SETUP), kernels[i].run(f"let x{i} = {i} + 40; x{i} + 2")]
+    def first_cells(i, kernel):
+        results[i] = [kernel.run(SETUP), kernel.run(f"let x{i} = {i} + 40; x{i} + 2")]
 
-    try:
-        threads = [threading.Thread(target=first_cells, args=(i,)) for i in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(600)
-    finally:
-        for k in kernels:
-            k.stop()
+    at_once(kernels, first_cells)
     for i, result in enumerate(results):
         assert result is not None, f"Kernel {i} antwortet nicht"
         (setup_out, setup_err), (out, err) = result
@@ -247,18 +252,10 @@ def test_a_fixed_build_folder_belongs_to_one_kernel_only(tmp_path, warm_store):
     base = base_with_store(tmp_path, warm_store)
     env = dict(os.environ, ERSTES_NETZ_KERNEL_CACHE=str(base), EVCXR_TMPDIR=str(tmp_path / "fest"))
     kernels = [kernel_with(tmp_path, env) for _ in range(2)]
-    try:
-        seen = []
-        for i, kernel in enumerate(kernels):
-            code = f'struct Nur{i}<\'a>(&\'a str); let n{i} = Nur{i}("k{i}"); println!("{{}} {{}}", n{i}.0, std::env::var("EVCXR_TMPDIR").is_ok());'
-            seen.append(kernel.run(code))
-        results = [threading.Thread(target=lambda k=k, i=i: seen.append(k.run(f"println!(\"{{}}\", n{i}.0);"))) for i, k in enumerate(kernels)]
-        for t in results:
-            t.start()
-        for t in results:
-            t.join(600)
-    finally:
-        for k in kernels:
-            k.stop()
+    seen = []
+    for i, kernel in enumerate(kernels):
+        code = f'struct Nur{i}<\'a>(&\'a str); let n{i} = Nur{i}("k{i}"); println!("{{}} {{}}", n{i}.0, std::env::var("EVCXR_TMPDIR").is_ok());'
+        seen.append(kernel.run(code))
+    at_once(kernels, lambda i, kernel: seen.append(kernel.run(f'println!("{{}}", n{i}.0);')))
     outs = sorted(out.strip() for out, _ in seen)
     assert outs == ["k0", "k0 true", "k1", "k1 false"], seen

@@ -29,6 +29,7 @@ $ERSTES_NETZ_SHARED_STORES (folders separated by ":") replaces "shared_stores".
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -58,8 +59,6 @@ def settings(here=HERE):
 
 def dep_info_inputs(path):
     """The absolute input files a rustc dep-info (.d) file names."""
-    import re
-
     text = path.read_text(encoding="utf-8", errors="replace").replace("\\\n", " ")
     inputs = []
     for line in text.splitlines():
