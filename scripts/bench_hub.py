@@ -10,7 +10,9 @@ ennetz-b1 … ennetz-bN (removed at the end) and measures, each as that user:
   student 1 alone, student N alone after the others, all N at once, and student 1
   again without the shared compile cache (ERSTES_NETZ_SHARED_STORES="");
 * the peak memory (RSS, all processes of the account) while a student runs the
-  solution of lesson 1 and of lesson 2, and of the student's Jupyter server alone.
+  solution of lesson 1 and of lesson 2, the memory of the kernel that stays after the
+  lesson (what an idle student with an open notebook holds), the lesson's wall-clock
+  time, and the memory of the student's Jupyter server alone.
 
 Prints a Markdown table for the README.
 """
@@ -49,6 +51,46 @@ def first_cell(notebook):
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     errors = [o for o in nb.cells[0].outputs if o.output_type == "error"]
     print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "ok": not errors}))
+
+
+def tree_rss_mib(pid):
+    """Summed RSS of a process and all its descendants, in MiB."""
+    children = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        todo.extend(children.get(p, []))
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def whole_lesson(notebook):
+    """Run as the student: executes every cell; prints wall seconds and the idle kernel's RSS."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.util import run_sync
+
+    nb = nbformat.read(notebook, as_version=4)
+    client = NotebookClient(nb, kernel_name="rust", timeout=1800, resources={"metadata": {"path": str(Path(notebook).parent)}})
+    started = time.monotonic()
+    client.execute(cleanup_kc=False)  # keep the kernel: its memory after the lesson is what a class holds
+    wall = time.monotonic() - started
+    time.sleep(3)
+    idle = tree_rss_mib(client.km.provisioner.process.pid)
+    run_sync(client.km.shutdown_kernel)(now=False)  # an async manager: a bare call would not stop it
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "idle_mib": idle}))
 
 
 def as_user(user, *cmd, env=None):
@@ -93,10 +135,13 @@ def peak_rss(user, run):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--studierende", type=int, default=5)
-    parser.add_argument("--erste-zelle", type=Path, help=argparse.SUPPRESS)  # the part run as a student
+    parser.add_argument("--erste-zelle", type=Path, help=argparse.SUPPRESS)  # the parts run as a student
+    parser.add_argument("--lektion", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.erste_zelle:
         return first_cell(args.erste_zelle)
+    if args.lektion:
+        return whole_lesson(args.lektion)
     if os.geteuid() != 0 or not (VENV / "jupyter").exists():
         sys.exit("Bitte als root nach scripts/hub/install_hub.sh ausführen.")
 
@@ -143,8 +188,11 @@ def main(argv=None):
         memory = []
         for lesson in LESSONS:
             nb = Path(pwd.getpwnam(users[1]).pw_dir) / f"{lesson}.ipynb"
-            _, mib = peak_rss(users[1], lambda: as_user(users[1], VENV / "python", PREFIX / "kurs" / "scripts" / "execute_notebook.py", nb))
-            memory.append((f"Lektion {lesson[:2]}: Kernel und Übersetzer einer Studentin", mib))
+            out, mib = peak_rss(users[1], lambda: as_user(users[1], VENV / "python", script, "--lektion", nb).stdout)
+            result = json.loads(out.strip().splitlines()[-1])
+            memory.append((f"Lektion {lesson[:2]}: Kernel und Übersetzer einer Studentin, Höchstwert", mib))
+            memory.append((f"Lektion {lesson[:2]}: Kernel danach (offenes Notebook, ruhend)", result["idle_mib"]))
+            rows.append((f"Ganze Lektion {lesson[:2]} (Lösung), allein", result))
         server = subprocess.Popen(
             ["runuser", "-u", users[2], "--", "env", "-i", f"HOME={pwd.getpwnam(users[2]).pw_dir}", f"PATH={VENV}:/usr/bin:/bin",
              str(VENV / "jupyter"), "lab", "--no-browser", "--port=0", "--ServerApp.token=x"],
@@ -166,7 +214,7 @@ def main(argv=None):
     for name, r in rows:
         extra = f" / {r['max']:.1f} s" if "max" in r else ""
         print(f"| {name} | {r['wall']:.1f} s{extra} | {r['cpu']:.1f} s |")
-    print("\n| Speicher (RSS, Höchstwert) | MiB |\n|---|---|")
+    print("\n| Speicher (RSS) | MiB |\n|---|---|")
     for name, mib in memory:
         print(f"| {name} | {mib:.0f} |")
     return 0
