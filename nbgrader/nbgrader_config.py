@@ -11,7 +11,7 @@ c = get_config()  # noqa: F821 (provided by nbgrader)
 
 c.CourseDirectory.course_id = "erstes-netz"
 
-c.ClearSolutions.code_stub = {"rust": "// DEIN CODE HIER\ntodo!()"}
+c.ClearSolutions.code_stub = {"rust": "// IHR CODE HIER\ntodo!()"}
 c.ClearSolutions.text_stub = "IHRE ANTWORT HIER"
 c.ClearSolutions.begin_solution_delimeter = "BEGIN SOLUTION"
 c.ClearSolutions.end_solution_delimeter = "END SOLUTION"

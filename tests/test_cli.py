@@ -26,10 +26,10 @@ def test_training_on_bundled_digits_beats_chance_by_far(fifty_epochs):
 
 
 def test_readme_states_the_numbers_the_program_prints(fifty_epochs):
-    """README: 'Epoche 50: Loss 1,58 … Training-Accuracy 72,6 % … Test-Accuracy 71,9 %'."""
+    """README: 'Epoche 50: Loss 1,58 … Trainings-Accuracy 72,6 % … Test-Accuracy 71,9 %'."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     m = re.search(
-        r"Epoche 50: Loss (\d+,\d+), Training-Accuracy (\d+,\d) %, Test-Accuracy (\d+,\d) %",
+        r"Epoche 50: Loss (\d+,\d+), Trainings-Accuracy (\d+,\d) %, Test-Accuracy (\d+,\d) %",
         readme,
     )
     assert m, "README lacks the line with the results of the 50-epoch run"

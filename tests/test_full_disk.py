@@ -21,7 +21,7 @@ mount -t tmpfs -o ro,size=64k tmpfs "$NURLESEN"
 printf 'alte Gewichte' > "$VOLL/gewichte.npz"
 run() { name=$1; shift; "$@" >"$OUT/$name.out" 2>"$OUT/$name.err"; echo $? >"$OUT/$name.rc"; }
 run save env ERSTES_NETZ_DATA="$DATEN" "$CLI" train --epochs 1 --hidden 50 --save "$VOLL/gewichte.npz"
-run download_voll "$CLI" download --dir "$VOLL" --quelle "$QUELLE"
+run download_voll "$CLI" download --dir "$VOLL" --mirror "$QUELLE"
 run download_ro "$CLI" download --dir "$NURLESEN"
 run fashion_ro "$CLI" download --dir "$NURLESEN" --fashion
 ls -A "$VOLL" > "$OUT/voll.ls"

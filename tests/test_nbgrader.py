@@ -88,7 +88,7 @@ def test_student_version_is_equivalent_to_our_exercise_notebook(course, tmp_path
             assert theirs.source == mine.source, mine.id
             continue
         _, expected, is_exercise = split_solution(ours_marked[mine.id].source, mine.id)
-        got = normalise_gaps(theirs.source, ["// DEIN CODE HIER", "todo!()"])
+        got = normalise_gaps(theirs.source, ["// IHR CODE HIER", "todo!()"])
         assert dep.sub("path", got) == dep.sub("path", expected), mine.id
         assert theirs.metadata["nbgrader"]["solution"] == is_exercise
         blanks += expected.count(GAP)

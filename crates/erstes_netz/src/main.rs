@@ -16,10 +16,10 @@ erstes-netz – das neuronale Netz der Lektion „Erstes Neuronales Netzwerk“
 
 Aufruf:
   erstes-netz train [OPTIONEN]     Netz trainieren (Standard: 50 Epochen, lr 0,1, 300 versteckte Neuronen)
-  erstes-netz download [--dir ORDNER] [--fashion] [--quelle URL]
+  erstes-netz download [--dir ORDNER] [--fashion] [--mirror URL]
                                    vollständiges MNIST der Original-Lektion herunterladen
                                    (mit --fashion: Fashion-MNIST nach ORDNER/fashion-mnist;
-                                   --quelle: ein Spiegel, der mnist_train.csv und mnist_test.csv
+                                   --mirror: ein Spiegel, der mnist_train.csv und mnist_test.csv
                                    bzw. die vier Fashion-MNIST-.gz-Dateien anbietet)
   erstes-netz help                 diese Hilfe
 
@@ -35,9 +35,9 @@ Optionen für train:
   --epochs N            Anzahl der Epochen (Standard 50)
   --lr X                Lernrate (Standard 0.1)
   --seed N              Seed des numpy-kompatiblen Zufallsgenerators (Standard 1234,
-                        gleiche Startgewichte wie np.random.seed(N) in Python)
-  --init DATEI.npz      mit diesen Gewichten starten statt zufällig (W0, W1, b0, b1)
-  --save DATEI.npz      Gewichte am Ende speichern (numpy-lesbar)
+                        gleiche Start-Weights wie np.random.seed(N) in Python)
+  --init DATEI.npz      mit diesen Weights starten statt zufällig (W0, W1, b0, b1)
+  --save DATEI.npz      Weights am Ende speichern (numpy-lesbar)
   --json                je Epoche eine JSON-Zeile: epoch, loss, accuracy, test_loss,
                         test_accuracy, seconds
   --profile             am Ende: Zeit je Rechenschritt einer Epoche (ab Epoche 2), mit
@@ -131,7 +131,9 @@ fn parse_args() -> Result<Command, UsageError> {
                 match arg {
                     Long("dir") => dir = parser.value()?.into(),
                     Long("fashion") => fashion = true,
-                    Long("quelle") => mirror = Some(parser.value()?.to_string_lossy().into_owned()),
+                    Long("mirror") | Long("quelle") => {
+                        mirror = Some(parser.value()?.to_string_lossy().into_owned())
+                    }
                     Long("help") | Short('h') => return Ok(Command::Help),
                     _ => return Err(arg.unexpected().into()),
                 }
@@ -307,7 +309,7 @@ fn train(a: TrainArgs) -> Result<(), String> {
             let (w, b) = load_weights(path).map_err(|e| e.to_string())?;
             if w[0].ncols() != train_x.ncols() || w[1].nrows() != CLASSES {
                 return Err(format!(
-                    "Gewichtsdatei {}: W0 hat die Form ({}, {}), W1 ({}, {}); die Daten brauchen \
+                    "Weights-Datei {}: W0 hat die Form ({}, {}), W1 ({}, {}); die Daten brauchen \
                      {} Eingaben und {CLASSES} Ausgaben",
                     path.display(),
                     w[0].nrows(),
@@ -324,14 +326,14 @@ fn train(a: TrainArgs) -> Result<(), String> {
                     w[0].nrows()
                 ));
             }
-            info(format!("Startgewichte aus {}", path.display()));
+            info(format!("Start-Weights aus {}", path.display()));
             (w, b)
         }
         None => {
             let hidden = a.hidden.unwrap_or(300);
             let mut rng = NumpyRng::seed(a.seed);
             info(format!(
-                "Startgewichte zufällig, Seed {} (wie np.random.seed)",
+                "Start-Weights zufällig, Seed {} (wie np.random.seed)",
                 a.seed
             ));
             init_weights(train_x.ncols(), hidden, CLASSES, &mut rng)
@@ -383,7 +385,7 @@ fn train(a: TrainArgs) -> Result<(), String> {
     }
     if let Some(path) = &a.save {
         save_weights(path, &w, &b).map_err(|e| e.to_string())?;
-        info(format!("Gewichte gespeichert in {}", path.display()));
+        info(format!("Weights gespeichert in {}", path.display()));
     }
     Ok(())
 }
