@@ -263,7 +263,7 @@ def test_aufgabe_zeigt_die_hinweise_der_luecken(browser):
     code = [(c, s) for c, s in pairs if c.cell_type == "code"]
     known = {h for c, _ in code for h in hints(c.source)}
     assert len(known) >= 10, f"nur {len(known)} todo!-Hinweise im Notebook"
-    shown = set(re.findall(r"Lücke offen: (.+)", text)) | set(re.findall(r"noch offen \((.+?)\)\. ", text))
+    shown = set(re.findall(r"Lücke offen: (.+)", text)) | set(re.findall(r"ist offen \((.+?)\)\. ", text))
     assert shown, "die Seite zeigt keinen deutschen Hinweis „Lücke offen: …“"
     assert shown <= known, f"Hinweise, die es im Notebook nicht gibt: {shown - known}"
     assert len(shown) >= 5, f"nur {len(shown)} verschiedene Hinweise sichtbar: {shown}"

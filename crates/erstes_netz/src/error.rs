@@ -165,7 +165,7 @@ pub enum Error {
     },
 
     /// A weights file (`.npz`) that cannot be read or written.
-    #[error("Gewichtsdatei {path}: {message}")]
+    #[error("Weights-Datei {path}: {message}")]
     Weights { path: PathBuf, message: String },
 
     /// A file whose content is not the known data set (damaged or a different file).

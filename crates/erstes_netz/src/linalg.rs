@@ -76,9 +76,9 @@ fn check_matmul_shapes(a: &[usize], b: &[usize]) {
         return;
     }
     let hint = if a[1] == b[1] {
-        " Hinweis: Vermutlich fehlt ein `.t()` bei b: matmul(&a, &b.t())."
+        " Hinweis: Vermutlich fehlt ein .t() bei b: matmul(&a, &b.t())."
     } else if a[0] == b[0] {
-        " Hinweis: Vermutlich fehlt ein `.t()` bei a: matmul(&a.t(), &b)."
+        " Hinweis: Vermutlich fehlt ein .t() bei a: matmul(&a.t(), &b)."
     } else {
         ""
     };
@@ -110,7 +110,7 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "Vermutlich fehlt ein `.t()` bei b")]
+    #[should_panic(expected = "Vermutlich fehlt ein .t() bei b")]
     fn matmul_names_forgotten_transpose() {
         let x = Array2::<f64>::zeros((5, 784));
         let w = Array2::<f64>::zeros((300, 784));

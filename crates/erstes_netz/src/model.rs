@@ -488,7 +488,7 @@ pub fn update(
         if w[i].shape() != grad_w[i].shape() {
             let transposed = w[i].nrows() == grad_w[i].ncols() && w[i].ncols() == grad_w[i].nrows();
             panic!(
-                "update: grad_w[{i}] hat die Form {}, w[{i}] aber {}: Gradient und Gewicht \
+                "update: grad_w[{i}] hat die Form {}, w[{i}] aber {}: Gradient und Weight \
                  müssen gleich geformt sein.{}",
                 fmt_shape(grad_w[i].shape()),
                 fmt_shape(w[i].shape()),

@@ -604,7 +604,7 @@ pub fn show_learning_rates(small: f64, large: f64) -> Figure {
                 .map_err(err)?;
             chart
                 .configure_mesh()
-                .x_desc("Gewicht w")
+                .x_desc("Weight w")
                 .y_desc("Loss L(w) = w²")
                 .x_label_formatter(&de_tick)
                 .y_label_formatter(&de_tick)

@@ -147,7 +147,7 @@ fn entry_bytes<R: Read + Seek>(
 
 fn too_big(bytes: u64) -> String {
     format!(
-        "zu groß ({bytes} Bytes, höchstens {MAX_ARRAY_BYTES}); keine Gewichtsdatei dieses Kurses"
+        "zu groß ({bytes} Bytes, höchstens {MAX_ARRAY_BYTES}); keine Weights-Datei dieses Kurses"
     )
 }
 

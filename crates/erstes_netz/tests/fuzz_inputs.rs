@@ -77,7 +77,7 @@ fn found_inputs_give_german_errors() {
                 .expect_err(&format!("{} should be rejected", path.display()));
             let text = err.to_string();
             assert!(
-                text.contains("Gewichtsdatei") || text.contains("Datei") || text.contains("Zeile"),
+                text.contains("Weights-Datei") || text.contains("Datei") || text.contains("Zeile"),
                 "{}: {text}",
                 path.display()
             );

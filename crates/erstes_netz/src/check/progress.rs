@@ -470,7 +470,7 @@ mod tests {
         let recorded: Vec<String> = [
             "✅ init_weights: richtig! w[0] hat die Form (200, 784)",
             "❌ update: w[0] weicht ab:\n an der Stelle (0, 0)",
-            "✏️ forward_pass: noch nicht fertig – eine Lücke mit todo!() ist noch offen",
+            "✏️ forward_pass: noch nicht fertig. Eine Lücke mit todo!() ist offen",
         ]
         .iter()
         .filter_map(|m| record_line(m))
