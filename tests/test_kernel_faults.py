@@ -97,6 +97,17 @@ println!("vorher {acc_vorher:.12}");
 """,
             ),
             ("panic", 'let z_1: Array2<f64> = { todo!("z_1 = W[0] · Xᵀ + b[0]") };\n'),
+            ("index_panic", "let v = vec![1.0, 2.0];\nlet x = v[3];\n"),
+            (
+                "check_panic",
+                """\
+fn my_update(w: Weights, b: Biases, gw: &Weights, _gb: &Biases, lr: f64) -> (Weights, Biases) {
+    let _w_0 = &w[0] - &(lr * &gw[1]);
+    (w, b)
+}
+check::update(my_update);
+""",
+            ),
             ("after_panic", 'println!("w[0] hat die Form {:?}, acc_vorher {acc_vorher:.12}", w[0].shape());\n'),
             ("save", 'save_weights("gewichte.npz", &w, &b)?;\nprintln!("gespeichert");\n'),
         ]:
@@ -139,6 +150,20 @@ def test_a_panicking_cell_shows_its_hint_in_german(session):
     assert "z_1 = W[0] · Xᵀ + b[0]" in text, text
     assert "✏️ Hier ist noch eine Lücke offen" in text, text
     assert "stack backtrace" not in text, text
+
+
+def test_a_panic_names_the_students_line_in_german(session):
+    """The runtime's English message never stands alone, and the line of the
+    cell that panicked is quoted (its number in evcxr's file would mean nothing)."""
+    text, _ = session["index_panic"]
+    assert (
+        "❌ Die Zelle wurde in der Zeile `let x = v[3];` abgebrochen: "
+        "Index außerhalb der Grenzen: Index 3, aber es gibt nur 2 Einträge"
+    ) in text, text
+    assert "panicked at" in text, "tools that scan outputs for panics still find them"
+    text, _ = session["check_panic"]
+    assert "❌ update: Ihre Funktion ist in der Zeile `let _w_0 = &w[0] - &(lr * &gw[1]);` abgebrochen" in text, text
+    assert "für + − * / nicht zusammenpassen" in text, text
 
 
 def test_variables_from_earlier_cells_survive_a_panic(session):

@@ -53,11 +53,15 @@ pub fn setup() {
     std::panic::set_hook(Box::new(|info| {
         let msg = panic_message(info.payload());
         // Code of a notebook cell lives in evcxr's generated src/lib.rs, whose
-        // line numbers mean nothing to the student.
+        // line numbers mean nothing to the student: quote the line instead.
         let place = match info.location() {
             Some(l) if l.file() != "src/lib.rs" => format!("{}:{}", l.file(), l.line()),
             _ => "Zelle".to_string(),
         };
+        let in_line = info
+            .location()
+            .and_then(|l| crate::check::panics::cell_line(l.file(), l.line()))
+            .map_or(String::new(), |line| format!(" in der Zeile `{line}`"));
         match msg.strip_prefix("not yet implemented") {
             Some(hint) => {
                 let hint = hint.trim_start_matches(':').trim();
@@ -67,8 +71,9 @@ pub fn setup() {
                 );
             }
             None => println!(
-                "❌ Die Zelle wurde abgebrochen: {msg}\n   Variablen aus früheren Zellen bleiben erhalten. \
-                 (Rust: panicked at {place})"
+                "❌ Die Zelle wurde{in_line} abgebrochen: {}\n   Variablen aus früheren Zellen bleiben erhalten. \
+                 (Rust: panicked at {place})",
+                crate::check::panics::german(&msg)
             ),
         }
     }));

@@ -11,7 +11,7 @@
 //! typical mistakes (bias forgotten, softmax over the wrong axis, …): if it
 //! equals one of them, the message names that mistake.
 
-mod panics;
+pub(crate) mod panics;
 mod progress;
 
 // shared by every check

@@ -4,7 +4,7 @@
 //! that text only next to a German explanation, never alone.
 
 /// The German explanation of a panic message, followed by the original text.
-pub(super) fn german(msg: &str) -> String {
+pub(crate) fn german(msg: &str) -> String {
     let msg = msg.trim();
     let explained = explain(msg);
     match explained {
@@ -12,6 +12,48 @@ pub(super) fn german(msg: &str) -> String {
         None if looks_german(msg) => msg.to_string(),
         None => format!("unerwarteter Abbruch (Rust meldet: „{msg}“)"),
     }
+}
+
+/// The line of the student's notebook cell that a panic location points to,
+/// as the student wrote it (trimmed, at most 90 characters).
+///
+/// evcxr writes every cell, together with the functions of earlier cells,
+/// to `src/lib.rs` of one build folder and loads the result as
+/// `…/target/…/libcode_N.so`. While a cell runs, that file holds exactly the
+/// code that is running, so the location `src/lib.rs:L` of a panic in the
+/// student's code (directly, or through a `#[track_caller]` function such as
+/// `+`, `matmul` or an index into a `Vec`) is line L of it. The number itself
+/// means nothing to the student: the file also holds evcxr's own code.
+///
+/// `None` outside evcxr, for locations in library code (ndarray's `.dot`
+/// and `[[i, j]]` report their own file), and where `/proc/self/maps` does
+/// not exist (macOS, Windows).
+pub(crate) fn cell_line(file: &str, line: u32) -> Option<String> {
+    if file != "src/lib.rs" {
+        return None;
+    }
+    let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
+    let library = maps
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(5))
+        .find(|path| path.contains("/target/") && path.contains("/libcode_"))?;
+    let folder = &library[..library.find("/target/")?];
+    let source = std::fs::read_to_string(format!("{folder}/src/lib.rs")).ok()?;
+    source_line(&source, line)
+}
+
+/// Line `line` (counted from 1) of `source`, trimmed; `None` for an empty
+/// line or one of evcxr's own.
+fn source_line(source: &str, line: u32) -> Option<String> {
+    let text = source.lines().nth(line.checked_sub(1)? as usize)?.trim();
+    if text.is_empty() || text.contains("evcxr") {
+        return None;
+    }
+    Some(if text.chars().count() > 90 {
+        format!("{} …", text.chars().take(88).collect::<String>())
+    } else {
+        text.to_string()
+    })
 }
 
 /// Messages of this crate are German already (they contain an umlaut or a German word).
@@ -31,7 +73,28 @@ fn number_after(msg: &str, prefix: &str) -> Option<u64> {
     digits.parse().ok()
 }
 
+/// The two shapes of ndarray's "could not broadcast array from shape: [3, 4] to: [2, 2]".
+fn broadcast_shapes(msg: &str) -> Option<(String, String)> {
+    let rest = &msg[msg.find("from shape: ")? + "from shape: ".len()..];
+    let (from, to) = rest.split_once(" to: ")?;
+    let paren = |s: &str| {
+        format!(
+            "({})",
+            s.trim().trim_start_matches('[').trim_end_matches(']')
+        )
+    };
+    Some((paren(from), paren(to)))
+}
+
 fn explain(msg: &str) -> Option<String> {
+    if let Some((from, to)) = broadcast_shapes(msg) {
+        return Some(format!(
+            "Zwei Arrays haben Formen, die für + − * / nicht zusammenpassen: {from} lässt \
+             sich nicht auf {to} ausdehnen. Elementweise rechnen geht nur mit gleichen Formen \
+             oder wenn eine Seite sich ausdehnen lässt (z. B. (n, 300) + (300,)). Oft fehlt \
+             ein .t() oder es ist das Array aus dem falschen Schritt."
+        ));
+    }
     if msg.contains("IncompatibleShape") || msg.contains("could not broadcast") {
         return Some(
             "Zwei Arrays haben Formen, die für + − * / nicht zusammenpassen. Elementweise \
@@ -164,6 +227,32 @@ mod tests {
             assert!(told.contains(german_part), "{msg} → {told}");
             assert!(told.contains(msg), "the original text is kept: {told}");
         }
+    }
+
+    #[test]
+    fn broadcasting_names_both_shapes() {
+        let told = german("ndarray: could not broadcast array from shape: [3, 4] to: [2, 2]");
+        assert!(
+            told.contains("(3, 4) lässt sich nicht auf (2, 2) ausdehnen"),
+            "{told}"
+        );
+    }
+
+    #[test]
+    fn the_source_line_is_the_students_line_and_never_evcxrs() {
+        let source = "fn f(a: &Array2<f64>) -> Array2<f64> {\n    a + &b\n}\n\
+                      evcxr_variable_store.put_variable::<i32>(x);\n";
+        assert_eq!(source_line(source, 2).as_deref(), Some("a + &b"));
+        assert_eq!(source_line(source, 4), None, "evcxr's own code");
+        assert_eq!(source_line(source, 0), None);
+        assert_eq!(source_line(source, 9), None, "past the end");
+        let long = format!("let x = {};", "1.0 + ".repeat(30));
+        let shown = source_line(&long, 1).unwrap();
+        assert!(
+            shown.ends_with(" …") && shown.chars().count() == 90,
+            "{shown}"
+        );
+        assert_eq!(cell_line("/somewhere/else.rs", 2), None);
     }
 
     #[test]

@@ -6,13 +6,21 @@ use super::*;
 pub(super) enum Run<T> {
     Done(T),
     Todo(String),
-    Panicked(String),
+    /// The panic message, and the line of the student's cell where it
+    /// happened when that can be known ([`panics::cell_line`]).
+    Panicked(String, Option<String>),
 }
 
 /// Runs `f`, catching a panic without printing a backtrace.
 pub(super) fn run<T>(f: impl FnOnce() -> T) -> Run<T> {
+    let place = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let seen = std::sync::Arc::clone(&place);
     let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    std::panic::set_hook(Box::new(move |info| {
+        if let (Some(l), Ok(mut seen)) = (info.location(), seen.lock()) {
+            *seen = Some((l.file().to_string(), l.line()));
+        }
+    }));
     let result = catch_unwind(AssertUnwindSafe(f));
     std::panic::set_hook(previous);
     match result {
@@ -25,7 +33,14 @@ pub(super) fn run<T>(f: impl FnOnce() -> T) -> Run<T> {
                 .unwrap_or_else(|| "(unbekannter Abbruch)".into());
             match msg.strip_prefix("not yet implemented") {
                 Some(rest) => Run::Todo(rest.trim_start_matches(':').trim().to_string()),
-                None => Run::Panicked(msg),
+                None => {
+                    let line = place
+                        .lock()
+                        .ok()
+                        .and_then(|p| p.clone())
+                        .and_then(|(file, line)| panics::cell_line(&file, line));
+                    Run::Panicked(msg, line)
+                }
             }
         }
     }
@@ -105,9 +120,15 @@ pub(super) fn finished<T>(name: &str, r: Run<T>) -> Result<T, Verdict> {
                 ),
             ))
         }
-        Run::Panicked(msg) => Err(fail(
-            name,
-            &format!("Ihre Funktion ist abgebrochen: {}", panics::german(&msg)),
-        )),
+        Run::Panicked(msg, line) => {
+            let place = line.map_or(String::new(), |l| format!(" in der Zeile `{l}`"));
+            Err(fail(
+                name,
+                &format!(
+                    "Ihre Funktion ist{place} abgebrochen: {}",
+                    panics::german(&msg)
+                ),
+            ))
+        }
     }
 }
