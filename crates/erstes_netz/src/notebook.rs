@@ -58,10 +58,6 @@ pub fn setup() {
             Some(l) if l.file() != "src/lib.rs" => format!("{}:{}", l.file(), l.line()),
             _ => "Zelle".to_string(),
         };
-        let in_line = info
-            .location()
-            .and_then(|l| crate::check::panics::cell_line(l.file(), l.line()))
-            .map_or(String::new(), |line| format!(" in der Zeile `{line}`"));
         match msg.strip_prefix("not yet implemented") {
             Some(hint) => {
                 let hint = hint.trim_start_matches(':').trim();
@@ -70,11 +66,17 @@ pub fn setup() {
                      (Rust: panicked at {place}: not yet implemented: {hint})"
                 );
             }
-            None => println!(
-                "❌ Die Zelle wurde{in_line} abgebrochen: {}\n   Variablen aus früheren Zellen bleiben erhalten. \
-                 (Rust: panicked at {place})",
-                crate::check::panics::german(&msg)
-            ),
+            None => {
+                let in_line = info
+                    .location()
+                    .and_then(|l| crate::check::panics::cell_line(l.file(), l.line()))
+                    .map_or(String::new(), |line| format!(" in der Zeile `{line}`"));
+                println!(
+                    "❌ Die Zelle wurde{in_line} abgebrochen: {}\n   Variablen aus früheren Zellen bleiben erhalten. \
+                     (Rust: panicked at {place})",
+                    crate::check::panics::german(&msg)
+                );
+            }
         }
     }));
 }

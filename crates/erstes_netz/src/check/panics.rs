@@ -87,22 +87,17 @@ fn broadcast_shapes(msg: &str) -> Option<(String, String)> {
 }
 
 fn explain(msg: &str) -> Option<String> {
-    if let Some((from, to)) = broadcast_shapes(msg) {
-        return Some(format!(
-            "Zwei Arrays haben Formen, die für + − * / nicht zusammenpassen: {from} lässt \
-             sich nicht auf {to} ausdehnen. Elementweise rechnen geht nur mit gleichen Formen \
-             oder wenn eine Seite sich ausdehnen lässt (z. B. (n, 300) + (300,)). Oft fehlt \
-             ein .t() oder es ist das Array aus dem falschen Schritt."
-        ));
-    }
     if msg.contains("IncompatibleShape") || msg.contains("could not broadcast") {
-        return Some(
-            "Zwei Arrays haben Formen, die für + − * / nicht zusammenpassen. Elementweise \
+        // ndarray names the shapes only when broadcasting fails (`a += &b`), not for `a + &b`.
+        let shapes = broadcast_shapes(msg).map_or(String::new(), |(from, to)| {
+            format!(": {from} lässt sich nicht auf {to} ausdehnen")
+        });
+        return Some(format!(
+            "Zwei Arrays haben Formen, die für + − * / nicht zusammenpassen{shapes}. Elementweise \
              rechnen geht nur mit gleichen Formen oder wenn eine Seite sich ausdehnen lässt \
              (z. B. (n, 300) + (300,)). Prüfen Sie mit .shape(), welche Formen Ihre Arrays \
              haben – oft fehlt ein .t() oder es ist das Array aus dem falschen Schritt."
-                .into(),
-        );
+        ));
     }
     if msg.contains("not compatible for matrix multiplication") || msg.contains("dot shape error") {
         return Some(
