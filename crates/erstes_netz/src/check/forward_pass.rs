@@ -7,6 +7,15 @@ use super::*;
 pub fn forward_pass(
     f: impl Fn(&Weights, &Biases, &Array2<f64>) -> (Array2<f64>, Array2<f64>, Array2<f64>),
 ) -> Verdict {
+    // A thin generic shim: the notebook cell compiles only this call, the
+    // check below comes compiled with the library.
+    check(&f)
+}
+
+#[allow(clippy::type_complexity)]
+fn check(
+    f: &dyn Fn(&Weights, &Biases, &Array2<f64>) -> (Array2<f64>, Array2<f64>, Array2<f64>),
+) -> Verdict {
     const NAME: &str = "forward_pass";
     let (w, b, x, _) = tiny_network();
     let (z_1, a_1, y_hat) = match finished(NAME, run(|| f(&w, &b, &x))) {

@@ -16,6 +16,23 @@ pub fn minibatch_epoch(
         &mut NumpyRng,
     ) -> (Weights, Biases),
 ) -> Verdict {
+    // A thin generic shim: the notebook cell compiles only this call, the
+    // check below comes compiled with the library.
+    check(&f)
+}
+
+#[allow(clippy::type_complexity)]
+fn check(
+    f: &dyn Fn(
+        Weights,
+        Biases,
+        &Array2<f64>,
+        &Array2<f64>,
+        usize,
+        f64,
+        &mut NumpyRng,
+    ) -> (Weights, Biases),
+) -> Verdict {
     const NAME: &str = "minibatch_epoch";
     let mut rng = NumpyRng::seed(3);
     let (w, b) = crate::init_weights(6, 5, 4, &mut rng);

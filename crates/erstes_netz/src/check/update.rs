@@ -4,6 +4,13 @@ use super::*;
 
 /// Checks the student's `update` (gradient step).
 pub fn update(f: impl Fn(Weights, Biases, &Weights, &Biases, f64) -> (Weights, Biases)) -> Verdict {
+    // A thin generic shim: the notebook cell compiles only this call, the
+    // check below comes compiled with the library.
+    check(&f)
+}
+
+#[allow(clippy::type_complexity)]
+fn check(f: &dyn Fn(Weights, Biases, &Weights, &Biases, f64) -> (Weights, Biases)) -> Verdict {
     const NAME: &str = "update";
     let (w, b, x, y) = tiny_network();
     let (z_1, a_1, y_hat) = crate::forward_pass(&w, &b, &x);
