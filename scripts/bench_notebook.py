@@ -11,7 +11,10 @@ Measures in one run, one thing after another, on the bundled 8,000/2,000 digits:
      against the original Python lesson (scripts/bench/original_01.py: the original's
      code with its solutions, np.genfromtxt on the same digits) with ipykernel;
   4. the training epoch written in the notebook (the lesson's own functions in evcxr)
-     against the release command line `erstes-netz train`, from the same start weights.
+     against the release command line `erstes-netz train`, from the same start weights;
+  5. the check cells of lesson 1 that take the student's function
+     (`check::forward_pass(forward_pass)`, …), each right after the definitions: the
+     sum, as a student meets them (their first call also compiles the function).
 
     python scripts/bench_notebook.py [--kernels 3] [--runs 1] [--epochs 10]
 
@@ -122,6 +125,20 @@ def whole_lesson(runs):
     return rust, python, code_cells(nbformat.read(SOLUTION, as_version=4)), code_cells(original)
 
 
+def check_cells():
+    """Seconds of each `check::name(name)` cell of lesson 1, in one kernel after the definitions."""
+    code = [c.source for c in nbformat.read(SOLUTION, as_version=4).cells if c.cell_type == "code"]
+    definitions = [s for s in code if re.match(r"(//[^\n]*\n|/// [^\n]*\n)*fn ", s) and "check::" not in s]
+    checks = [s for s in code if re.fullmatch(r"check::[a-z_]+\([a-z_]+\)\s*", s)]
+    kernel = Kernel(SOLUTION.parent)
+    try:
+        for source in [code[0], *definitions]:
+            checked(kernel.run(source), source.splitlines()[0])
+        return [checked(kernel.run(c), c)[0] for c in checks]
+    finally:
+        kernel.stop()
+
+
 def training_epochs(epochs, lr="0.3"):
     """Median epoch of the lesson's own functions in evcxr and of the release command line."""
     import subprocess
@@ -169,6 +186,8 @@ def main():
     rust, python, rust_cells, python_cells = whole_lesson(args.runs)
     print("Trainings-Epoche im Notebook und auf der Kommandozeile …", flush=True)
     nb_epoch, cli_epoch, same = training_epochs(args.epochs)
+    print("Prüfzellen von Lektion 1 …", flush=True)
+    checks = check_cells()
 
     med = statistics.median
     ratio = med(rust) / med(python)
@@ -189,6 +208,8 @@ def main():
         f"| Trainings-Epoche im Notebook gegen Kommandozeile (Median Epoche 2–{args.epochs}) | "
         f"{nb_epoch * 1000:.0f} ms gegen {cli_epoch * 1000:.0f} ms = {nb_epoch / cli_epoch:.2f}×"
         f"{'' if same else ' (WERTE WEICHEN AB)'} | ≤ 1,2× |",
+        f"| die {len(checks)} Prüfzellen von Lektion 1 mit einer Funktion als Argument, zusammen | "
+        f"{sum(checks):.1f} s ({', '.join(f'{c:.1f}' for c in checks)} s) | – |",
     ]
     table = "\n".join(lines)
     print("\n" + table)
