@@ -27,6 +27,7 @@ kurs.json beside this script (written by install_kernelspec.py, optional):
 $ERSTES_NETZ_SHARED_STORES (folders separated by ":") replaces "shared_stores".
 """
 
+import functools
 import json
 import os
 import re
@@ -59,6 +60,12 @@ def settings(here=HERE):
 
 def dep_info_inputs(path):
     """The absolute input files a rustc dep-info (.d) file names."""
+    return [Path(p) for p in _dep_info_strings(path)]
+
+
+def _dep_info_strings(path):
+    # Plain strings: a kernel start checks some 18,000 of them; as pathlib
+    # objects the check of 316 entries took 0.28-0.33 s instead of 0.17-0.26 s.
     text = path.read_text(encoding="utf-8", errors="replace").replace("\\\n", " ")
     inputs = []
     for line in text.splitlines():
@@ -68,7 +75,7 @@ def dep_info_inputs(path):
         if not deps and target.endswith(":"):
             inputs.append(target[:-1])  # "input:" lines list one input each
         inputs.extend(d for d in re.split(r"(?<!\\)\s+", deps.strip()) if d)
-    return [Path(p.replace("\\ ", " ")) for p in inputs if os.path.isabs(p)]
+    return [p.replace("\\ ", " ") for p in inputs if os.path.isabs(p)]
 
 
 def artifact_names(entry):
@@ -84,7 +91,7 @@ def artifact_names(entry):
     return names
 
 
-def is_complete(entry):
+def is_complete(entry, exists=os.path.exists):
     """True when evcxr finished writing the entry and every file its dep-info names exists.
 
     evcxr writes `stderr` last; an entry whose dep-info names a vanished file
@@ -97,7 +104,7 @@ def is_complete(entry):
             return False
         if not all((entry / n).is_file() for n in names):
             return False
-        return all(p.exists() for d in entry.glob("*.d") for p in dep_info_inputs(d))
+        return all(exists(p) for d in entry.glob("*.d") for p in _dep_info_strings(d))
     except (OSError, UnicodeDecodeError, KeyError):
         return False
 
@@ -182,12 +189,13 @@ def open_view(base, stores):
     lock = Lock(setup / "lock")
     cache = setup / "evcxr"
     cache.mkdir()
+    exists = functools.lru_cache(maxsize=None)(os.path.exists)  # entries share many inputs
     for store in stores:
         if not store.is_dir():
             continue
         for entry in store.iterdir():
             target = cache / entry.name
-            if target.exists() or not entry.is_dir() or not is_complete(entry):
+            if target.exists() or not entry.is_dir() or not is_complete(entry, exists):
                 continue
             target.mkdir()
             for f in entry.iterdir():
