@@ -139,6 +139,13 @@ def warm_store(tmp_path_factory):
     store = start_kernel.kernel_base() / "store"
     if not any(store.glob("*/stderr")):
         pytest.skip("der Übersetzungs-Cache ist leer – `make setup` füllt ihn")
+    stale = start_kernel.stale_entries(store)
+    if stale:
+        # e.g. builds of a deleted clone: the tests below would blame the kernel for them
+        pytest.fail(
+            f"Der Übersetzungs-Cache {store} hat veraltete Einträge ({len(stale)}, etwa aus einem "
+            "gelöschten Klon) – `make setup` baut ihn neu auf"
+        )
     copy = tmp_path_factory.mktemp("cache") / "store"
     shutil.copytree(store, copy, symlinks=True)
     for hits in copy.glob("*/hits"):
