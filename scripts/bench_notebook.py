@@ -125,16 +125,27 @@ def whole_lesson(runs):
     return rust, python, code_cells(nbformat.read(SOLUTION, as_version=4)), code_cells(original)
 
 
-def check_cells():
-    """Seconds of each `check::name(name)` cell of lesson 1, in one kernel after the definitions."""
+def lesson_kernel(*extra):
+    """A Rust kernel that has run lesson 1's first cell, its function definitions and `extra`.
+
+    Returns the kernel (stop it) and the solution's code cells."""
     code = [c.source for c in nbformat.read(SOLUTION, as_version=4).cells if c.cell_type == "code"]
-    definitions = [s for s in code if re.match(r"(//[^\n]*\n|/// [^\n]*\n)*fn ", s) and "check::" not in s]
-    checks = [s for s in code if re.fullmatch(r"check::[a-z_]+\([a-z_]+\)\s*", s)]
+    definitions = [s for s in code if re.match(r"(//[^\n]*\n)*fn ", s) and "check::" not in s]
     kernel = Kernel(SOLUTION.parent)
     try:
-        for source in [code[0], *definitions]:
+        for source in [code[0], *definitions, *extra]:
             checked(kernel.run(source), source.splitlines()[0])
-        return [checked(kernel.run(c), c)[0] for c in checks]
+    except BaseException:
+        kernel.stop()
+        raise
+    return kernel, code
+
+
+def check_cells():
+    """Seconds of each `check::name(name)` cell of lesson 1, in one kernel after the definitions."""
+    kernel, code = lesson_kernel()
+    try:
+        return [checked(kernel.run(c), c)[0] for c in code if re.fullmatch(r"check::[a-z_]+\([a-z_]+\)\s*", c)]
     finally:
         kernel.stop()
 
@@ -150,19 +161,14 @@ def training_epochs(epochs, lr="0.3"):
     out, _, _ = peak_of([cli, "train", "--train", TRAIN, "--test", TEST, "--init", start, "--epochs", epochs, "--lr", lr, "--json"])
     cli_rows = json_rows(out)
 
-    solution = nbformat.read(SOLUTION, as_version=4)
-    code = [c.source for c in solution.cells if c.cell_type == "code"]
-    definitions = [s for s in code if re.match(r"(//[^\n]*\n)*fn ", s) and "check::" not in s]
     data = (
         f'let (train_images, train_labels) = erstes_netz::load_csv("{TRAIN}")?;\n'
         f'let (test_images, test_labels) = erstes_netz::load_csv("{TEST}")?;\n'
         "let train_images = min_max(&train_images);\nlet test_images = min_max(&test_images);\n"
         "let train_targets = one_hot(&train_labels);\nlet test_targets = one_hot(&test_labels);\n"
     )
-    kernel = Kernel(SOLUTION.parent)
+    kernel, _ = lesson_kernel(data)
     try:
-        for source in [code[0], *definitions, data]:
-            checked(kernel.run(source), source.splitlines()[0])
         _, text = checked(kernel.run(NOTEBOOK_TRAINING.format(start=start, epochs=epochs, lr=lr)), "Training")
     finally:
         kernel.stop()
