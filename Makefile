@@ -47,8 +47,11 @@ lint:
 rust-test:
 	cargo test --workspace --locked
 
+# Two workers, a file each at a time, slowest files first (tests/conftest.py); then the
+# tests that time themselves (marked `alone`: the JupyterHub class) with the cores to themselves.
 py-test: setup $(NBGRADER_STAMP) browser
-	$(PYTHON) -m pytest -q --durations=15 tests
+	$(PYTHON) -m pytest -q --durations=15 -n 2 --dist loadfile --no-loadscope-reorder -m "not alone" tests
+	$(PYTHON) -m pytest -q --durations=5 -m alone tests
 
 ## Browser-Test einrichten: Chromium (Debian-Paket) und playwright-core (npm)
 browser:

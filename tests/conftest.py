@@ -15,6 +15,45 @@ BUNDLED_TRAIN = ROOT / "data" / "bundled" / "mnist_train_8000.csv.gz"
 BUNDLED_TEST = ROOT / "data" / "bundled" / "mnist_test_2000.csv.gz"
 
 
+# `make test` runs the suite on two pytest-xdist workers, a file per worker at a
+# time (`--dist loadfile`, so module fixtures such as an executed notebook run
+# once). Files start slowest first, so that both workers end near the same time
+# (durations of the fresh-clone CI run of 03.12.2026: notebooks 5.6 min,
+# nbgrader 5.2 min, browser 4 min, the rest under 1.5 min each).
+SLOWEST_FIRST = [
+    "test_notebooks_kernel.py",
+    "test_nbgrader.py",
+    "test_browser.py",
+    "test_kernel_faults.py",
+    "test_progress_kernel.py",
+    "test_cli.py",
+    "test_kernel_profile.py",
+    "test_kernel_cache.py",
+]
+
+
+def pytest_configure(config):
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # Two workers on two cores: one compute thread each, for the course's
+        # training (rayon) and numpy (OpenBLAS) in every kernel and program a
+        # test starts. With two threads each, busy-waiting threads of one
+        # worker held up the other (the CLI's 50 epochs: 97 s instead of 11 s).
+        # The results do not depend on the number of threads (tested in
+        # kernel::tests::result_does_not_depend_on_the_number_of_threads).
+        for name in ("RAYON_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+            os.environ.setdefault(name, "1")
+    config.addinivalue_line(
+        "markers",
+        "alone: measures time against itself (a lone run against three at once) and must not share "
+        "the cores with other tests; `make test` runs these after the others, on their own",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: order within a file stays
+
+
 @pytest.fixture(scope="session")
 def cli():
     """Path of `erstes-netz` in Cargo's dev profile (built once per test run).

@@ -34,10 +34,13 @@ import pytest
 
 from conftest import ROOT, kernel_output
 
-pytestmark = pytest.mark.skipif(
-    sys.platform != "linux" or os.geteuid() != 0 or shutil.which("useradd") is None,
-    reason="der Hub-Test braucht Linux und root (Konten, PAM, Server je Konto)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        sys.platform != "linux" or os.geteuid() != 0 or shutil.which("useradd") is None,
+        reason="der Hub-Test braucht Linux und root (Konten, PAM, Server je Konto)",
+    ),
+    pytest.mark.alone,  # three students against a lone run: no other test on the cores
+]
 
 PREFIX = Path("/opt/erstes-netz")
 VENV = PREFIX / "venv" / "bin"
