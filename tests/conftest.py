@@ -36,9 +36,9 @@ def pytest_configure(config):
     if os.environ.get("PYTEST_XDIST_WORKER"):
         # Two workers on two cores: one compute thread each, for the course's
         # training (rayon) and numpy (OpenBLAS) in every kernel and program a
-        # test starts. With two threads each, busy-waiting threads of one
-        # worker held up the other (the CLI's 50 epochs: 97 s instead of 11 s).
-        # The results do not depend on the number of threads (tested in
+        # test starts, so that two workers do not put four busy threads on two
+        # cores (not measured on its own: 15.0 min with, 15.7 min without, two
+        # unpaired runs). The results do not depend on the number of threads (tested in
         # kernel::tests::result_does_not_depend_on_the_number_of_threads).
         for name in ("RAYON_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
             os.environ.setdefault(name, "1")
