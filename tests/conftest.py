@@ -58,13 +58,21 @@ def pytest_collection_modifyitems(config, items):
 def cli():
     """Path of `erstes-netz` in Cargo's dev profile (built once per test run).
 
-    `make test` has built this binary already for the Rust tests (`cargo
-    test`), so this costs seconds instead of the two minutes of a release
-    build. The dev profile of this workspace optimises the crate (opt-level 2,
-    dependencies 3) and keeps debug assertions on: the same numbers as the
-    release build, bit for bit, with stricter checks and about 1.5× the time
-    per epoch. `make bench` measures the release build."""
-    subprocess.run(["cargo", "build", "--quiet", "--bin", "erstes-netz"], cwd=ROOT, check=True)
+    Built the way `cargo test` builds it, i.e. with the features the
+    dev-dependencies add to shared crates (getrandom, rustix, ndarray): after
+    the Rust tests of `make test` it is fresh and this costs a second. A plain
+    `cargo build --bin erstes-netz` resolves other features and compiled seven
+    crates again (36 s on an idle machine, 97 s beside another test, in a fresh
+    clone on 03.12.2026). The dev profile of this workspace optimises the crate
+    (opt-level 2, dependencies 3) and keeps debug assertions on: the same
+    numbers as the release build, bit for bit, with stricter checks and about
+    1.5× the time per epoch. `make bench` measures the release build."""
+    # One integration test is enough: cargo builds the binaries for it.
+    subprocess.run(
+        ["cargo", "test", "--quiet", "--locked", "-p", "erstes_netz", "--no-run", "--test", "data_files"],
+        cwd=ROOT,
+        check=True,
+    )
     return ROOT / "target" / "debug" / "erstes-netz"
 
 
