@@ -57,16 +57,12 @@ py-test: setup $(NBGRADER_STAMP) browser
 browser:
 	bash scripts/install_browser.sh
 
-## Fuzzing der Lader für CSV, IDX und .npz (libFuzzer, stabiler Rust-Compiler):
-## FUZZ_SEKUNDEN je Lader, Funde landen in fuzz/artifacts/<lader>/
+## Fuzzing der Lader für CSV, IDX und .npz (libFuzzer, stabiler Rust-Compiler), alle drei
+## zugleich: FUZZ_SEKUNDEN je Lader, Funde landen in fuzz/artifacts/<lader>/
 FUZZ_SEKUNDEN ?= 300
 FUZZ_OPTIONEN  = -rss_limit_mb=2048 -timeout=10 -max_len=8192
 fuzz: fuzz-werkzeug
-	cd fuzz && for t in csv idx npz; do \
-		mkdir -p corpus/$$t && \
-		cargo fuzz run --sanitizer none --debug-assertions $$t corpus/$$t seeds/$$t -- \
-			-max_total_time=$(FUZZ_SEKUNDEN) $(FUZZ_OPTIONEN) || exit 1; \
-	done
+	bash scripts/fuzz.sh $(FUZZ_SEKUNDEN) $(FUZZ_OPTIONEN)
 
 ## Die kurze Fuzzing-Runde von `make test` (20 Sekunden je Lader)
 fuzz-kurz:
