@@ -124,7 +124,7 @@ pub(crate) fn forward_layers(
         || Work::product(n, pixels, hidden),
         || matmul(x, &w[0].t()),
     );
-    let mut a_1 = keep_z_1.then(|| Array2::<f64>::zeros((n, hidden)));
+    let mut a_1 = keep_z_1.then(|| zeroed_array(n, hidden));
     // One pass over the images for the rest of the hidden layer and the output layer's product.
     let z_2 = step(
         "a_1 = sigmoid(z_1 + b[0]), z_2",
@@ -153,6 +153,12 @@ pub(crate) fn forward_layers(
         Some(a_1) => (Some(z_1), a_1, y_hat),
         None => (None, z_1, y_hat),
     }
+}
+
+/// A new rows × cols array of zeros, on huge pages where Linux has them (`kernel/pages.rs`).
+fn zeroed_array(rows: usize, cols: usize) -> Array2<f64> {
+    Array2::from_shape_vec((rows, cols), crate::kernel::zeroed(rows * cols))
+        .expect("rows · cols zeros")
 }
 
 /// The elements of an array in standard layout (as `as_standard_layout` returns it).
@@ -361,7 +367,10 @@ pub(crate) fn back_prop_unchecked(
             let (mut buf, a_1) = match a_1 {
                 Hidden::Owned(a) if a.is_standard_layout() => (a, None),
                 Hidden::Owned(a) => (a.as_standard_layout().into_owned(), None),
-                Hidden::Borrowed(a) => (Array2::zeros(a.raw_dim()), Some(a.as_standard_layout())),
+                Hidden::Borrowed(a) => (
+                    zeroed_array(a.nrows(), a.ncols()),
+                    Some(a.as_standard_layout()),
+                ),
             };
             let hidden = buf.ncols();
             let (dw_2, db_1) = crate::kernel::hidden_gradients(

@@ -16,6 +16,7 @@
 #[macro_use]
 mod vector;
 mod fused;
+mod pages;
 mod pair_sums;
 mod sigmoid;
 mod sparse_left;
@@ -28,6 +29,7 @@ use std::borrow::Cow;
 use ndarray::{Array2, ArrayRef2, ArrayView2};
 
 pub(crate) use fused::{hidden_gradients, hidden_layer};
+pub(crate) use pages::zeroed;
 use thin::THIN;
 
 /// Below this many multiply-adds, the plain product is fastest.

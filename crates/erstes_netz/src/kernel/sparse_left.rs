@@ -27,7 +27,7 @@ pub(super) fn product(
     assert!(x.len() == m * k && d.len() == k * n, "factor sizes");
     let tiles = Tiles::of(d, k, n);
     let blocks = k.div_ceil(KB);
-    let mut c = vec![0.0f64; m * n];
+    let mut c = super::zeroed(m * n);
     if n == 0 {
         return c;
     }

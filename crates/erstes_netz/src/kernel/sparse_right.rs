@@ -30,7 +30,7 @@ pub(super) fn product_t(
     kernel: Kernel,
 ) -> Vec<f64> {
     assert!(a_t.len() == k * m && x.len() == k * n, "factor sizes");
-    let mut c_t = vec![0.0f64; n * m];
+    let mut c_t = super::zeroed(n * m);
     if m == 0 || n == 0 {
         return c_t;
     }

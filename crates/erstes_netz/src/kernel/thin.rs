@@ -33,7 +33,7 @@ fn narrow_rows(c: &mut [f64], a: &[f64], b_t: &[f64], k: usize, n: usize) {
 /// C (m × n) = A (m × k) · B for n ≤ THIN, with Bᵀ (n × k) given: C[i, c] = A[i, :] · Bᵀ[c, :].
 pub(super) fn few_columns(a: &[f64], b_t: &[f64], (m, k, n): (usize, usize, usize)) -> Vec<f64> {
     assert!(a.len() == m * k && b_t.len() == n * k, "factor sizes");
-    let mut c = vec![0.0f64; m * n];
+    let mut c = super::zeroed(m * n);
     if n == 0 || k == 0 {
         return c;
     }
@@ -55,7 +55,7 @@ fn short_rows(c: &mut [f64], a: &[f64], b: &[f64], k: usize, n: usize) {
 /// C (m × n) = A (m × k) · B (k × n) for k ≤ THIN: C[i, :] = Σ_q A[i, q] · B[q, :].
 pub(super) fn short_inner(a: &[f64], b: &[f64], (m, k, n): (usize, usize, usize)) -> Vec<f64> {
     assert!(a.len() == m * k && b.len() == k * n, "factor sizes");
-    let mut c = vec![0.0f64; m * n];
+    let mut c = super::zeroed(m * n);
     if n == 0 || k == 0 {
         return c;
     }

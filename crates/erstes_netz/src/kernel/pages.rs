@@ -1,0 +1,94 @@
+//! New output arrays on huge pages, where Linux offers them.
+//!
+//! Idea: an array of many megabytes comes fresh from the OS (mmap), and each
+//! 4 KiB page costs a page fault the first time it is written: about 2.5 µs
+//! on the 2-core virtual machines this course is measured on, so a new
+//! 60,000 × 300 array (144 MB, 35,000 pages) costs close to 90 ms before a
+//! single sum is stored. numpy asks Linux for transparent huge pages for its
+//! large arrays (`madvise(MADV_HUGEPAGE)`); the kernels' outputs here do the
+//! same: 2 MiB pages, 512 times fewer faults.
+//!
+//! Measured (README, "Neue Arrays auf großen Seiten"): two new 144 MB arrays
+//! written in 200 ms on 4 KiB pages, 57 ms on huge pages, 27 ms for the same
+//! two passes over arrays that exist. Four Fashion-MNIST epochs of the
+//! command line: 121,000 page faults instead of 190,000, wall time 0.93 of
+//! before (farm-bench, 6 pairs, 0.86–1.03), system time 0.89 s against 1.10 s.
+//!
+//! The advice changes neither contents nor results, and it is only advice:
+//! where Linux has huge pages switched off, or on other systems, nothing
+//! changes.
+
+/// From this size on, an array is worth advising (numpy's limit: 4 MiB).
+const ADVISE_FROM: usize = 4 << 20;
+
+/// `len` zeros in a new vector whose memory Linux may back with huge pages.
+pub(crate) fn zeroed(len: usize) -> Vec<f64> {
+    // calloc: a large block is fresh from mmap and not yet touched, so the
+    // advice comes before the first fault.
+    let v = vec![0.0f64; len];
+    advise_huge_pages(&v);
+    v
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn advise_huge_pages(v: &[f64]) {
+    const PAGE: usize = 4096;
+    let bytes = std::mem::size_of_val(v);
+    if bytes < ADVISE_FROM {
+        return;
+    }
+    let start = v.as_ptr() as usize;
+    let first = start.next_multiple_of(PAGE);
+    let end = start + bytes;
+    // SAFETY: madvise with MADV_HUGEPAGE only tells the kernel how to back
+    // these pages; it changes no contents. The range lies inside `v`'s own
+    // allocation (first ≥ start, end is its end), and a failure (e.g. huge
+    // pages not compiled in) is harmless advice not taken.
+    unsafe {
+        libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_HUGEPAGE);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn advise_huge_pages(_: &[f64]) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zeroed_gives_zeros_small_and_large() {
+        for len in [0, 1, 1000, ADVISE_FROM / 8 + 3] {
+            let v = zeroed(len);
+            assert_eq!(v.len(), len);
+            assert!(v.iter().all(|&x| x == 0.0));
+        }
+    }
+
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[test]
+    fn large_arrays_are_advised_for_huge_pages() {
+        // /proc/self/smaps marks advised mappings with "hg" in VmFlags.
+        let v = zeroed(16 << 20); // 128 MB: its own mapping
+        let addr = v.as_ptr() as usize + v.len() * 4;
+        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+        let mut flags = None;
+        let mut inside = false;
+        for line in smaps.lines() {
+            if let Some((range, _)) = line.split_once(' ')
+                && let Some((lo, hi)) = range.split_once('-')
+                && let (Ok(lo), Ok(hi)) =
+                    (usize::from_str_radix(lo, 16), usize::from_str_radix(hi, 16))
+            {
+                inside = (lo..hi).contains(&addr);
+            } else if inside && let Some(f) = line.strip_prefix("VmFlags:") {
+                flags = Some(f.to_string());
+            }
+        }
+        let flags = flags.expect("the array's mapping in /proc/self/smaps");
+        assert!(
+            flags.split_whitespace().any(|f| f == "hg"),
+            "VmFlags:{flags}"
+        );
+    }
+}
