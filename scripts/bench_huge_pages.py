@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""The notebook's epoch with and without huge pages for glibc's malloc, side by side.
+
+Fresh Rust kernels of the course, taken in turn with GLIBC_TUNABLES set to
+glibc.malloc.hugetlb=1 (what start_kernel.py sets on Linux) and =0. Each kernel
+runs lesson 1's first cell and its function definitions (the solution's), reads
+the bundled digits and trains 10 epochs with the lesson's own forward_pass and
+back_prop. Printed per kernel: the median epoch and the median page faults of an
+epoch; at the end the medians of both settings.
+
+    python scripts/bench_huge_pages.py [--pairs 8]
+"""
+
+import argparse
+import os
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_notebook as bn  # noqa: E402
+
+DATA = (
+    f'let (train_images, train_labels) = erstes_netz::load_csv("{bn.TRAIN}")?;\n'
+    f'let (test_images, test_labels) = erstes_netz::load_csv("{bn.TEST}")?;\n'
+    "let train_images = min_max(&train_images);\nlet test_images = min_max(&test_images);\n"
+    "let train_targets = one_hot(&train_labels);\nlet test_targets = one_hot(&test_labels);\n"
+    "let mut rng = NumpyRng::seed(1234);\nlet (w, b) = init_weights(784, 300, 10, &mut rng);\n"
+)
+
+# Minor page faults from /proc/self/stat (field 10; the 8th after the command name).
+EPOCHS = r"""
+fn minor_faults() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    stat[stat.rfind(')').unwrap() + 2..].split(' ').nth(7).unwrap().parse().unwrap()
+}
+let (mut w, mut b) = (w.clone(), b.clone());
+let (mut ms, mut faults) = (Vec::new(), Vec::new());
+for _ in 0..10 {
+    let (f0, t) = (minor_faults(), std::time::Instant::now());
+    let (z_1, a_1, y_hat) = forward_pass(&w, &b, &train_images);
+    let _ = (calc_loss(&y_hat, &train_targets), accuracy(&train_labels, &y_hat));
+    let (_, _, test_y_hat) = forward_pass(&w, &b, &test_images);
+    let _ = (calc_loss(&test_y_hat, &test_targets), accuracy(&test_labels, &test_y_hat));
+    let (grad_w, grad_b) = back_prop(&train_images, &z_1, &a_1, &y_hat, &train_targets, &w);
+    (w, b) = update(w, b, &grad_w, &grad_b, 0.3);
+    ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    faults.push(minor_faults() - f0);
+}
+ms.sort_by(f64::total_cmp);
+faults.sort();
+println!("ERGEBNIS {:.1} {}", ms[5], faults[5]);
+"""
+
+
+def one_kernel(hugetlb):
+    os.environ["GLIBC_TUNABLES"] = f"glibc.malloc.hugetlb={hugetlb}"
+    kernel, _ = bn.lesson_kernel(DATA)
+    try:
+        _, text = bn.checked(kernel.run(EPOCHS), "Training")
+    finally:
+        kernel.stop()
+    _, ms, faults = next(line for line in text.splitlines() if line.startswith("ERGEBNIS")).split()
+    return float(ms), int(faults)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=8)
+    args = parser.parse_args()
+    if not sys.platform.startswith("linux"):
+        sys.exit("Große Seiten über GLIBC_TUNABLES gibt es nur unter Linux mit glibc.")
+    results = {1: [], 0: []}
+    for p in range(args.pairs):
+        for hugetlb in (1, 0) if p % 2 == 0 else (0, 1):
+            ms, faults = one_kernel(hugetlb)
+            results[hugetlb].append(ms)
+            print(f"Paar {p + 1}, hugetlb={hugetlb}: Epoche {ms:.1f} ms, {faults} Seitenfehler", flush=True)
+    faster = sum(a < b for a, b in zip(results[1], results[0]))
+    print(
+        f"Median: {statistics.median(results[1]):.1f} ms mit großen Seiten, {statistics.median(results[0]):.1f} ms ohne; "
+        f"schneller in {faster} von {args.pairs} Paaren"
+    )
+
+
+if __name__ == "__main__":
+    main()
