@@ -6,9 +6,7 @@
   thiserror, csv and the course crate in every cell);
 - the course crate lands in evcxr's cache, keyed by a hash of its sources
   (crates/erstes_netz/build.rs), so that an edited crate is never handed back
-  from the cache in its old form;
-- on Linux, glibc's malloc in the kernel asks for huge pages (GLIBC_TUNABLES),
-  without dropping tunables the user set.
+  from the cache in its old form.
 """
 
 import json
@@ -27,9 +25,6 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "scripts"))
 from execute_notebook import kernel_cache  # noqa: E402
 
-sys.path.insert(0, str(ROOT / "scripts" / "kernel"))
-import start_kernel  # noqa: E402
-
 pytestmark = pytest.mark.skipif(shutil.which("evcxr_jupyter") is None, reason="evcxr_jupyter fehlt – `make setup` installiert es")
 
 
@@ -46,12 +41,6 @@ def test_kernel_json_starts_evcxr_through_the_course_script():
     assert os.path.basename(spec.argv[2]) == "evcxr_jupyter"
     profile = open(os.path.join(spec.resource_dir, "cargo-config.toml"), encoding="utf-8").read()
     assert profile == (ROOT / "scripts" / "kernel" / "cargo-config.toml").read_text(encoding="utf-8")
-
-
-def test_huge_pages_are_asked_for_and_the_users_tunables_kept():
-    assert start_kernel.with_huge_pages("") == "glibc.malloc.hugetlb=1"
-    assert start_kernel.with_huge_pages("glibc.malloc.arena_max=2") == "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1"
-    assert start_kernel.with_huge_pages("glibc.malloc.hugetlb=0") == "glibc.malloc.hugetlb=0"
 
 
 def test_later_cells_rebuild_no_crate(tmp_path):
@@ -78,14 +67,11 @@ def test_later_cells_rebuild_no_crate(tmp_path):
         run("let zahl = erstes_netz::ndarray::Array1::<f64>::ones(3).sum();")
         run("zahl * 2.0")
         run('println!("{zahl}");')
-        run('println!("tunables: {}", std::env::var("GLIBC_TUNABLES").unwrap_or_default());')
         later = log.read_text()[len(after_first) :]
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
     assert "6.0" in "".join(outputs)
-    if sys.platform.startswith("linux"):
-        assert "glibc.malloc.hugetlb=1" in "".join(outputs), outputs[-1]
     rebuilt = re.findall(r"Compiling (\S+)", later)
     assert not rebuilt, f"Zellen nach der ersten übersetzen Crates neu: {sorted(set(rebuilt))}"
 

@@ -249,24 +249,7 @@ def kernel_env(base, conf, cache_home):
         env[var] = libdir + (os.pathsep + env[var] if env.get(var) else "")
     env["TMPDIR"] = str(base / "tmp")
     env["XDG_CACHE_HOME"] = str(cache_home)
-    if sys.platform.startswith("linux"):
-        env["GLIBC_TUNABLES"] = with_huge_pages(env.get("GLIBC_TUNABLES", ""))
     return env
-
-
-def with_huge_pages(tunables):
-    """GLIBC_TUNABLES with glibc's malloc asking Linux for huge pages (2 MiB).
-
-    The students' own cells make a new 8,000 × 300 array in nearly every line
-    of forward_pass and back_prop. On huge pages (numpy asks for them for its
-    large arrays) fewer address translations miss: the notebook's epoch took
-    118 against 129 ms and 159 against 169 ms (medians of two runs with 4 and 8
-    pairs of fresh kernels taken in turn, faster in 9 of the 12 pairs; README,
-    "Neue Arrays auf großen Seiten"). glibc before 2.35 and other C libraries
-    ignore the setting; a value the user set stays."""
-    if "glibc.malloc.hugetlb=" in tunables:
-        return tunables
-    return ":".join(t for t in [tunables, "glibc.malloc.hugetlb=1"] if t)
 
 
 def claim_build_dir(env):
