@@ -26,13 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_notebook as bn  # noqa: E402
 
-DATA = (
-    f'let (train_images, train_labels) = erstes_netz::load_csv("{bn.TRAIN}")?;\n'
-    f'let (test_images, test_labels) = erstes_netz::load_csv("{bn.TEST}")?;\n'
-    "let train_images = min_max(&train_images);\nlet test_images = min_max(&test_images);\n"
-    "let train_targets = one_hot(&train_labels);\nlet test_targets = one_hot(&test_labels);\n"
-    "let mut rng = NumpyRng::seed(1234);\nlet (w, b) = init_weights(784, 300, 10, &mut rng);\n"
-)
+DATA = bn.BUNDLED_DATA + "let mut rng = NumpyRng::seed(1234);\nlet (w, b) = init_weights(784, 300, 10, &mut rng);\n"
 
 # Minor page faults from /proc/self/stat (field 10; the 8th after the command name).
 EPOCHS = r"""

@@ -43,6 +43,13 @@ SOLUTION = ROOT / "notebooks" / "loesungen" / "01_erstes_netz.ipynb"
 ORIGINAL = ROOT / "scripts" / "bench" / "original_01.py"
 TRAIN = ROOT / "data" / "bundled" / "mnist_train_8000.csv.gz"
 TEST = ROOT / "data" / "bundled" / "mnist_test_2000.csv.gz"
+# The bundled digits read and prepared with the lesson's own functions, as one cell.
+BUNDLED_DATA = (
+    f'let (train_images, train_labels) = erstes_netz::load_csv("{TRAIN}")?;\n'
+    f'let (test_images, test_labels) = erstes_netz::load_csv("{TEST}")?;\n'
+    "let train_images = min_max(&train_images);\nlet test_images = min_max(&test_images);\n"
+    "let train_targets = one_hot(&train_labels);\nlet test_targets = one_hot(&test_labels);\n"
+)
 TRIVIAL = ["1 + 1", 'println!("hallo");', "let k = 3;", "k * 2", "let v = vec![1.0, 2.0];", "v.len()"]
 
 
@@ -161,13 +168,7 @@ def training_epochs(epochs, lr="0.3"):
     out, _, _ = peak_of([cli, "train", "--train", TRAIN, "--test", TEST, "--init", start, "--epochs", epochs, "--lr", lr, "--json"])
     cli_rows = json_rows(out)
 
-    data = (
-        f'let (train_images, train_labels) = erstes_netz::load_csv("{TRAIN}")?;\n'
-        f'let (test_images, test_labels) = erstes_netz::load_csv("{TEST}")?;\n'
-        "let train_images = min_max(&train_images);\nlet test_images = min_max(&test_images);\n"
-        "let train_targets = one_hot(&train_labels);\nlet test_targets = one_hot(&test_labels);\n"
-    )
-    kernel, _ = lesson_kernel(data)
+    kernel, _ = lesson_kernel(BUNDLED_DATA)
     try:
         _, text = checked(kernel.run(NOTEBOOK_TRAINING.format(start=start, epochs=epochs, lr=lr)), "Training")
     finally:

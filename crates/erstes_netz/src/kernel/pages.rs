@@ -73,7 +73,7 @@ mod tests {
     fn large_arrays_are_advised_for_huge_pages() {
         // /proc/self/smaps marks advised mappings with "hg" in VmFlags.
         let v = zeroed(16 << 20); // 128 MB: its own mapping
-        let addr = v.as_ptr() as usize + v.len() * 4;
+        let addr = v.as_ptr() as usize + v.len() * 4; // the middle of its bytes
         let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
         let mut flags = None;
         let mut inside = false;
