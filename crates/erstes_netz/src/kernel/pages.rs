@@ -13,7 +13,7 @@
 //! Measured (README, "Neue Arrays auf großen Seiten"): two new 144 MB arrays
 //! written in 200 ms on 4 KiB pages, 57 ms on huge pages. The command line,
 //! four Fashion-MNIST epochs with loading: 121,000 page faults instead of
-//! 190,000, wall time 0.93 of before (farm-bench, 6 pairs, 0.86–1.03),
+//! 190,000, wall time 0.93 of before (6 alternating pairs, 0.86–1.03),
 //! system time 0.89 s against 1.10 s; the median of epochs 2–8 did not change
 //! measurably (1.02 and, on the bundled digits, 1.08 of before, 4 pairs each).
 //!
