@@ -66,7 +66,7 @@ def one_kernel(hugetlb):
 
 def cells(hugetlb):
     os.environ["GLIBC_TUNABLES"] = f"glibc.malloc.hugetlb={hugetlb}"
-    firsts, trivial = bn.first_and_trivial_cells(1)
+    _, firsts, trivial = bn.first_and_trivial_cells(1)
     return firsts[0], statistics.median(trivial)
 
 

@@ -3,8 +3,8 @@
 
 Measures in one run, one thing after another, on the bundled 8,000/2,000 digits:
 
-  1. the first cell of lesson 1 in a new kernel (warm caches, as after `make kurs`),
-     in --kernels fresh kernels: median;
+  1. the start of a new kernel (until it answers) and the first cell of lesson 1 in it
+     (warm caches, as after `make kurs`), in --kernels fresh kernels: medians;
   2. trivial cells (`1 + 1`, `println!`, a small `let`, …) after that first cell, in
      each of those kernels: median, minimum, maximum;
   3. the whole lesson-1 solution notebook headless (nbclient, as `make test` runs it),
@@ -95,9 +95,11 @@ def checked(result, what):
 
 def first_and_trivial_cells(kernels):
     first_cell = next(c for c in nbformat.read(SOLUTION, as_version=4).cells if c.cell_type == "code").source
-    firsts, trivial = [], []
+    starts, firsts, trivial = [], [], []
     for k in range(kernels):
+        started = time.perf_counter()
         kernel = Kernel(SOLUTION.parent)
+        starts.append(time.perf_counter() - started)
         try:
             seconds, _ = checked(kernel.run(first_cell), "Erste Zelle")
             firsts.append(seconds)
@@ -105,8 +107,8 @@ def first_and_trivial_cells(kernels):
                 trivial.append(checked(kernel.run(code), code)[0])
         finally:
             kernel.stop()
-        print(f"  Kernel {k + 1}: erste Zelle {firsts[-1]:.1f} s, einfache Zellen {statistics.median(trivial[-len(TRIVIAL):]):.2f} s", flush=True)
-    return firsts, trivial
+        print(f"  Kernel {k + 1}: Start {starts[-1]:.1f} s, erste Zelle {firsts[-1]:.1f} s, einfache Zellen {statistics.median(trivial[-len(TRIVIAL):]):.2f} s", flush=True)
+    return starts, firsts, trivial
 
 
 def whole_lesson(runs):
@@ -188,7 +190,7 @@ def main():
     args = parser.parse_args()
 
     print("Erste Zelle und einfache Zellen …", flush=True)
-    firsts, trivial = first_and_trivial_cells(args.kernels)
+    starts, firsts, trivial = first_and_trivial_cells(args.kernels)
     print("Ganze Lektion 1, Rust und Python …", flush=True)
     rust, python, rust_cells, python_cells = whole_lesson(args.runs)
     print("Trainings-Epoche im Notebook und auf der Kommandozeile …", flush=True)
@@ -209,6 +211,7 @@ def main():
         "|---|---|---|",
         f"| einfache Zelle nach der ersten Zelle (Median von {len(trivial)}; Min–Max) | "
         f"{med(trivial):.2f} s ({min(trivial):.2f}–{max(trivial):.2f} s) | ≤ 0,6 s |",
+        f"| Kernelstart, bis der Kernel bereit ist (Median von {len(starts)}) | {med(starts):.1f} s | – |",
         f"| erste Zelle eines neuen Kernels, warm (Median von {len(firsts)}) | {med(firsts):.1f} s | ≤ 8 s |",
         f"| Lektion 1 ganz, headless: Rust ({rust_cells} Codezellen) gegen Python-Original "
         f"({python_cells}) | {med(rust):.0f} s gegen {med(python):.0f} s = {ratio:.2f}× | ≤ 2× |",

@@ -6,7 +6,9 @@
   thiserror, csv and the course crate in every cell);
 - the course crate lands in evcxr's cache, keyed by a hash of its sources
   (crates/erstes_netz/build.rs), so that an edited crate is never handed back
-  from the cache in its old form.
+  from the cache in its old form;
+- on Linux, evcxr's own allocator keeps rust-analyzer off transparent huge
+  pages (slow to hand out on the course's VMs), unless the user set otherwise.
 """
 
 import json
@@ -15,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
@@ -24,6 +27,9 @@ from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from execute_notebook import kernel_cache  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "scripts" / "kernel"))
+import start_kernel  # noqa: E402
 
 pytestmark = pytest.mark.skipif(shutil.which("evcxr_jupyter") is None, reason="evcxr_jupyter fehlt – `make setup` installiert es")
 
@@ -68,12 +74,33 @@ def test_later_cells_rebuild_no_crate(tmp_path):
         run("zahl * 2.0")
         run('println!("{zahl}");')
         later = log.read_text()[len(after_first) :]
+        huge_kb = anon_huge_pages_kb(km.provisioner.process.pid)  # start_kernel.py exec'd evcxr: same pid
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
     assert "6.0" in "".join(outputs)
     rebuilt = re.findall(r"Compiling (\S+)", later)
     assert not rebuilt, f"Zellen nach der ersten übersetzen Crates neu: {sorted(set(rebuilt))}"
+    if huge_kb is not None:
+        # With mimalloc's default, rust-analyzer alone held about 450 MB of huge pages here.
+        assert huge_kb < 64 * 1024, f"evcxr hält {huge_kb} KiB in großen Seiten (MIMALLOC_ALLOW_THP wirkt nicht)"
+
+
+def anon_huge_pages_kb(pid):
+    """AnonHugePages of a Linux process in KiB (None elsewhere)."""
+    try:
+        text = open(f"/proc/{pid}/smaps_rollup").read()
+    except OSError:
+        return None
+    return int(re.search(r"^AnonHugePages:\s+(\d+) kB", text, re.M).group(1))
+
+
+def test_kernel_asks_evcxr_for_small_pages_and_keeps_the_users_choice(monkeypatch):
+    base = Path(kernel_cache())
+    monkeypatch.delenv("MIMALLOC_ALLOW_THP", raising=False)
+    assert start_kernel.kernel_env(base, {}, base / "kernels")["MIMALLOC_ALLOW_THP"] == "0"
+    monkeypatch.setenv("MIMALLOC_ALLOW_THP", "1")
+    assert start_kernel.kernel_env(base, {}, base / "kernels")["MIMALLOC_ALLOW_THP"] == "1"
 
 
 def test_course_crate_is_in_the_cache_with_its_source_hash():

@@ -249,6 +249,12 @@ def kernel_env(base, conf, cache_home):
         env[var] = libdir + (os.pathsep + env[var] if env.get(var) else "")
     env["TMPDIR"] = str(base / "tmp")
     env["XDG_CACHE_HOME"] = str(cache_home)
+    # evcxr's allocator (mimalloc) asks Linux for transparent huge pages for its
+    # arenas; rust-analyzer inside evcxr fills about 450 MB of them before the
+    # first cell. On the course's VMs each fresh 2 MiB page is slow to hand out:
+    # kernel start 7.6 s with them, 4.4 s without, the notebook's first cell 8.6
+    # against 6.5 s (medians of 7 pairs of fresh kernels; scripts/kernel/README.md). Only evcxr's own memory is affected, not the students' arrays.
+    env.setdefault("MIMALLOC_ALLOW_THP", "0")
     return env
 
 
