@@ -206,6 +206,11 @@ for i in 0..{epochs} {{
 """
 
 
+def lesson_definitions(sources):
+    """The cells of a lesson that define functions (comments and `use` lines before the first `fn`), checks left out."""
+    return [s for s in sources if re.match(r"((//|use )[^\n]*\n|\n)*fn ", s) and "check::" not in s]
+
+
 def run_notebook(csvs, start, epochs, lr):
     """The lesson's functions, as defined in the solution notebook, in evcxr."""
     import nbformat
@@ -214,7 +219,7 @@ def run_notebook(csvs, start, epochs, lr):
     solution = nbformat.read(ROOT / "notebooks" / "loesungen" / "01_erstes_netz.ipynb", as_version=4)
     code = [c for c in solution.cells if c.cell_type == "code"]
     setup = code[0].source
-    definitions = [c.source for c in code if re.match(r"(//[^\n]*\n|/// [^\n]*\n)*fn ", c.source) and "check::" not in c.source]
+    definitions = lesson_definitions(c.source for c in code)
     data = (
         f'let (train_images, train_labels) = erstes_netz::load_csv("{csvs[0]}")?;\n'
         f'let (test_images, test_labels) = erstes_netz::load_csv("{csvs[1]}")?;\n'

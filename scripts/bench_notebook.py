@@ -36,7 +36,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from bench import BUILD, NOTEBOOK_TRAINING, json_rows, peak_of, relative_difference, start_weights  # noqa: E402
+from bench import BUILD, NOTEBOOK_TRAINING, json_rows, lesson_definitions, peak_of, relative_difference, start_weights  # noqa: E402
 from execute_notebook import KERNEL, cell_text, execute, problems  # noqa: E402
 
 SOLUTION = ROOT / "notebooks" / "loesungen" / "01_erstes_netz.ipynb"
@@ -139,7 +139,7 @@ def lesson_kernel(*extra):
 
     Returns the kernel (stop it) and the solution's code cells."""
     code = [c.source for c in nbformat.read(SOLUTION, as_version=4).cells if c.cell_type == "code"]
-    definitions = [s for s in code if re.match(r"(//[^\n]*\n)*fn ", s) and "check::" not in s]
+    definitions = lesson_definitions(code)
     kernel = Kernel(SOLUTION.parent)
     try:
         for source in [code[0], *definitions, *extra]:
