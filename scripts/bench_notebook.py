@@ -50,6 +50,19 @@ BUNDLED_DATA = (
     "let train_images = min_max(&train_images);\nlet test_images = min_max(&test_images);\n"
     "let train_targets = one_hot(&train_labels);\nlet test_targets = one_hot(&test_labels);\n"
 )
+
+def lesson_epoch(forward="forward_pass", back="back_prop", w="w", b="b"):
+    """One epoch as in lesson 1's exercise (with test values), in Rust, with the given function and variable names."""
+    return (
+        f"let (z_1, a_1, y_hat) = {forward}(&{w}, &{b}, &train_images);\n"
+        "let _ = (calc_loss(&y_hat, &train_targets), accuracy(&train_labels, &y_hat));\n"
+        f"let (_, _, test_y_hat) = {forward}(&{w}, &{b}, &test_images);\n"
+        "let _ = (calc_loss(&test_y_hat, &test_targets), accuracy(&test_labels, &test_y_hat));\n"
+        f"let (grad_w, grad_b) = {back}(&train_images, &z_1, &a_1, &y_hat, &train_targets, &{w});\n"
+        f"({w}, {b}) = update({w}, {b}, &grad_w, &grad_b, 0.3);\n"
+    )
+
+
 TRIVIAL = ["1 + 1", 'println!("hallo");', "let k = 3;", "k * 2", "let v = vec![1.0, 2.0];", "v.len()"]
 
 

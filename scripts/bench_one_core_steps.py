@@ -49,15 +49,6 @@ fn back_prop_one_core(x: &Array2<f64>, _z_1: &Array2<f64>, a_1: &Array2<f64>, y_
 }
 """
 
-EPOCH = r"""
-let (z_1, a_1, y_hat) = FORWARD(&WEIGHTS, &BIASES, &train_images);
-let _ = (calc_loss(&y_hat, &train_targets), accuracy(&train_labels, &y_hat));
-let (_, _, test_y_hat) = FORWARD(&WEIGHTS, &BIASES, &test_images);
-let _ = (calc_loss(&test_y_hat, &test_targets), accuracy(&test_labels, &test_y_hat));
-let (grad_w, grad_b) = BACK(&train_images, &z_1, &a_1, &y_hat, &train_targets, &WEIGHTS);
-(WEIGHTS, BIASES) = update(WEIGHTS, BIASES, &grad_w, &grad_b, 0.3);
-"""
-
 # One block: nothing of it is kept as a variable (evcxr cannot keep closures).
 CELL = """{{
 let mut rng = NumpyRng::seed(1234);
@@ -86,12 +77,6 @@ println!("A (Lektion) {{:.1}} ms, B (ein Kern, zwei Durchgänge) {{:.1}} ms, B/A
 }}"""
 
 
-def epoch(forward, back, weights, biases):
-    return (
-        EPOCH.replace("FORWARD", forward).replace("BACK", back).replace("WEIGHTS", weights).replace("BIASES", biases)
-    )
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=16)
@@ -100,8 +85,8 @@ def main():
         parser.error("--pairs muss mindestens 2 sein (das erste Paar wärmt nur auf)")
     cell = CELL.format(
         pairs=args.pairs,
-        a=epoch("forward_pass", "back_prop", "w_a", "b_a"),
-        b=epoch("forward_pass_one_core", "back_prop_one_core", "w_b", "b_b"),
+        a=bn.lesson_epoch(w="w_a", b="b_a"),
+        b=bn.lesson_epoch("forward_pass_one_core", "back_prop_one_core", "w_b", "b_b"),
     )
     kernel, _ = bn.lesson_kernel(bn.BUNDLED_DATA, ONE_CORE)
     try:
