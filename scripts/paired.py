@@ -48,6 +48,8 @@ def main(argv=None):
     a = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not a:
         parser.error("Befehl A fehlt (nach --)")
+    if args.n < 1 or args.warmup < 0:
+        parser.error(f"-n muss mindestens 1 sein und --warmup mindestens 0 (gefunden: -n {args.n}, --warmup {args.warmup})")
     b = shlex.split(args.vs)
     os.makedirs(os.path.dirname(args.log) or ".", exist_ok=True)
     env = dict(os.environ)

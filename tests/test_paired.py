@@ -36,3 +36,14 @@ def test_a_failing_command_fails_the_call_and_names_the_log(tmp_path):
     assert done.returncode == 1
     assert "exit 3" in done.stdout and str(log) in done.stderr
     assert "kaputt" in log.read_text()
+
+
+def test_no_pairs_is_refused_with_a_message(tmp_path):
+    done = subprocess.run(
+        [*PAIRED, "-n", "0", "--log", str(tmp_path / "p.log"), "--vs", "true", "--", "true"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert "-n muss mindestens 1 sein" in done.stderr and "gefunden: -n 0" in done.stderr
+    assert not (tmp_path / "p.log").exists()
