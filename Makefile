@@ -48,7 +48,8 @@ rust-test:
 	cargo test --workspace --locked
 
 # Two workers, a file each at a time, slowest files first (tests/conftest.py); then the
-# tests that time themselves (marked `alone`: the JupyterHub class) with the cores to themselves.
+# tests that time themselves (marked `alone`: three students of the JupyterHub class against
+# one alone) with the cores to themselves; the hub's other tests run on the workers.
 py-test: setup $(NBGRADER_STAMP) browser
 	$(PYTHON) -m pytest -q --durations=15 -n 2 --dist loadfile --no-loadscope-reorder -m "not alone" tests
 	$(PYTHON) -m pytest -q --durations=5 -m alone tests

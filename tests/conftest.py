@@ -21,6 +21,7 @@ BUNDLED_TEST = ROOT / "data" / "bundled" / "mnist_test_2000.csv.gz"
 # (durations of the fresh-clone CI run of 03.12.2026: notebooks 5.6 min,
 # nbgrader 5.2 min, browser 4 min, the rest under 1.5 min each).
 SLOWEST_FIRST = [
+    "test_hub.py",  # on a new machine its set-up installs /opt/erstes-netz (5-6 min)
     "test_notebooks_kernel.py",
     "test_nbgrader.py",
     "test_browser.py",
@@ -45,7 +46,8 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers",
         "alone: measures time against itself (a lone run against three at once) and must not share "
-        "the cores with other tests; `make test` runs these after the others, on their own",
+        "the cores with other tests; `make test` runs these after the others, on their own "
+        "(the rest of their file runs with the others)",
     )
 
 

@@ -39,7 +39,6 @@ pytestmark = [
         sys.platform != "linux" or os.geteuid() != 0 or shutil.which("useradd") is None,
         reason="der Hub-Test braucht Linux und root (Konten, PAM, Server je Konto)",
     ),
-    pytest.mark.alone,  # three students against a lone run: no other test on the cores
 ]
 
 PREFIX = Path("/opt/erstes-netz")
@@ -340,6 +339,9 @@ def run_lesson(student, notebook):
     return time.monotonic() - started, done
 
 
+# Three students against a lone run: this test times itself, so `make test` runs it after
+# the others with the cores to itself. The rest of this file runs beside other tests.
+@pytest.mark.alone
 def test_three_students_run_lesson_1_at_once(installed):
     course = home(TEACHER) / "erstes-netz"
     notebooks = {}

@@ -159,7 +159,9 @@ fi
 # -- nbgrader: the exchange and the course id for everyone -----------------------------------
 mkdir -p "$EXCHANGE" /etc/jupyter
 chmod 1777 "$EXCHANGE"
-sed -e "s|@EXCHANGE@|$EXCHANGE|" "$ROOT/scripts/hub/nbgrader_global_config.py" >/etc/jupyter/nbgrader_config.py
+# Written beside and renamed: an nbgrader started meanwhile reads the old file or the new one, never half of it.
+sed -e "s|@EXCHANGE@|$EXCHANGE|" "$ROOT/scripts/hub/nbgrader_global_config.py" >/etc/jupyter/nbgrader_config.py.neu
+mv -f /etc/jupyter/nbgrader_config.py.neu /etc/jupyter/nbgrader_config.py
 
 # -- the hub ---------------------------------------------------------------------------------
 if [ "$HUB" -eq 1 ]; then
