@@ -230,6 +230,21 @@ mod tests {
         assert_eq!(product(&empty, &Array2::zeros((4, 2))).shape(), &[0, 2]);
     }
 
+    /// Pairing images by their nonzero pixels changes which zeros a pair
+    /// multiplies, never an image's own sums: each row alone gives the same bits.
+    #[test]
+    fn pairing_the_images_changes_no_bit() {
+        let x = sparse(130, 200, 21);
+        let w = random(200, 70, 22);
+        for (name, kernel) in kernels() {
+            let all = left(&x, &w, kernel);
+            for i in 0..x.nrows() {
+                let one = left(&x.slice(s![i..=i, ..]).to_owned(), &w, kernel);
+                assert_eq!(all.row(i), one.row(0), "{name}, row {i}");
+            }
+        }
+    }
+
     #[test]
     fn zero_rows_columns_and_all_zero_factors() {
         let mut x = sparse(300, 400, 8);
