@@ -131,18 +131,24 @@ mod tests {
         assert_relative_eq!(found, expected, epsilon = 1e-11, max_relative = 1e-12);
     }
 
-    /// Every inner loop this CPU can run, the portable one first.
+    /// Every inner loop this CPU can run, each with pairs and with one row per call.
     fn kernels() -> Vec<(&'static str, pair_sums::Kernel)> {
-        let mut all: Vec<(&'static str, pair_sums::Kernel)> =
+        use pair_sums::Kernel;
+        let mut loops: Vec<(&'static str, pair_sums::Loop)> =
             vec![("portable", pair_sums::portable)];
         #[cfg(target_arch = "x86_64")]
         {
             if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
-                all.push(("avx2", pair_sums::x86::avx2));
+                loops.push(("avx2", pair_sums::x86::avx2));
             }
             if is_x86_feature_detected!("avx512f") {
-                all.push(("avx512", pair_sums::x86::avx512));
+                loops.push(("avx512", pair_sums::x86::avx512));
             }
+        }
+        let mut all = Vec::new();
+        for (name, run) in loops {
+            all.push((name, Kernel { run, pairs: true }));
+            all.push((name, Kernel { run, pairs: false }));
         }
         all
     }
@@ -240,8 +246,30 @@ mod tests {
             let all = left(&x, &w, kernel);
             for i in 0..x.nrows() {
                 let one = left(&x.slice(s![i..=i, ..]).to_owned(), &w, kernel);
-                assert_eq!(all.row(i), one.row(0), "{name}, row {i}");
+                assert_eq!(
+                    all.row(i),
+                    one.row(0),
+                    "{name}, pairs {}, row {i}",
+                    kernel.pairs
+                );
             }
+        }
+    }
+
+    /// Two images (x·W₀ᵀ) or pixels (dz₁ᵀ·x) per call or one: each sum adds
+    /// the same products in the same order (a pair's extra ones are zeros),
+    /// so the bits are the same.
+    #[test]
+    fn pairs_and_single_rows_give_the_same_bits() {
+        let x = sparse(700, 71, 23);
+        let (a, d) = (random(33, 700, 24), random(71, 33, 25));
+        for both in kernels().chunks_exact(2) {
+            let [(name, pairs), (_, single)] = both else {
+                unreachable!("kernels() lists each loop twice")
+            };
+            assert!(pairs.pairs && !single.pairs);
+            assert_eq!(left(&x, &d, *pairs), left(&x, &d, *single), "{name}, x·d");
+            assert_eq!(right(&a, &x, *pairs), right(&a, &x, *single), "{name}, a·x");
         }
     }
 

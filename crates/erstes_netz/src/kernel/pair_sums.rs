@@ -12,8 +12,9 @@
 //! together with tasks sized for the L2 cache (`sparse_left.rs`,
 //! `sparse_right.rs`), took the two big products of a Fashion-MNIST epoch
 //! from 353 + 326 ms to about 145 + 130 ms (README, "Wohin die Zeit geht").
-//! One sparse row per call instead of a pair was measured too: 4 % faster
-//! on MNIST, 25 % slower on Fashion-MNIST, so pairs it is.
+//! One sparse row per call instead of a pair was measured too: on a Zen 5
+//! (AVX-512) 4 % faster on MNIST, 25 % slower on Fashion-MNIST, so pairs it
+//! is there; on a Zen 1 (AVX2) one row per call is faster ([`kernel`]).
 
 use super::{KB, NB};
 
@@ -36,8 +37,16 @@ pub(super) struct Pair<'a> {
 /// The second row of a pair whose first row is the last one.
 pub(super) static ZERO: [f64; 1] = [0.0];
 
-/// The inner loop for the widest vector unit this CPU has (chosen once per product).
-pub(super) type Kernel = unsafe fn(&mut Pair);
+/// The inner loop for the widest vector unit this CPU has (chosen once per
+/// product), and whether the products hand it two sparse rows per call.
+#[derive(Clone, Copy)]
+pub(super) struct Kernel {
+    pub run: Loop,
+    pub pairs: bool,
+}
+
+/// One inner loop: sums for the set bits of a pair's mask.
+pub(super) type Loop = unsafe fn(&mut Pair);
 
 impl Pair<'_> {
     /// Checks that every value the mask selects lies within the slices, then runs `kernel`.
@@ -60,22 +69,43 @@ impl Pair<'_> {
         );
         // SAFETY: the bounds are checked just above; `kernel` comes from `kernel()`,
         // which checked the CPU features it needs.
-        unsafe { kernel(self) }
+        unsafe { (kernel.run)(self) }
     }
 }
 
 /// The fastest inner loop for this CPU.
+///
+/// AVX-512 and the portable loop take pairs: each dense row loaded feeds two
+/// sparse rows (on a Zen 5, one row per call was 4 % faster on MNIST but
+/// 25 % slower on Fashion-MNIST). AVX2 takes one row: a Zen 1 splits each
+/// 256-bit FMA in two and loads one 256-bit vector per cycle, so a row alone
+/// keeps its FMA units as busy as a pair, and it skips the pixels that are
+/// zero in it but not in a partner (Fashion-MNIST: 49.8 % of the pixels
+/// instead of 60.3 %). Measured on a Zen 1, 60,000 images, minimum of 4
+/// calls, 3 alternating pairs: x·W₀ᵀ 612–628 against 674–736 ms on
+/// Fashion-MNIST, 303–319 against 366–369 ms on tiled MNIST digits; dz₁ᵀ·x
+/// 691–724 against 745–818 ms and 327–388 against 429–448 ms. Other AVX2
+/// CPUs (Intel, Zen 2–4) were not measured.
 pub(super) fn kernel() -> Kernel {
     #[cfg(target_arch = "x86_64")]
     {
         if is_x86_feature_detected!("avx512f") {
-            return x86::avx512;
+            return Kernel {
+                run: x86::avx512,
+                pairs: true,
+            };
         }
         if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
-            return x86::avx2;
+            return Kernel {
+                run: x86::avx2,
+                pairs: false,
+            };
         }
     }
-    portable
+    Kernel {
+        run: portable,
+        pairs: true,
+    }
 }
 
 /// out += sums for the columns that exist.
@@ -267,47 +297,50 @@ pub(super) mod x86 {
         }
     }
 
-    /// AVX2 + FMA: the 64 columns in four quarters, each 2 rows × 4 registers of 4 sums.
+    /// AVX2 + FMA, one sparse row at a time: the 64 columns in two halves of
+    /// 8 registers of 4 sums. A pair runs as its two rows, one after the other.
     ///
     /// # Safety
     /// The CPU has AVX2 and FMA; the bounds of [`Pair::run`] hold.
     #[target_feature(enable = "avx2,fma,bmi1")]
     pub(in super::super) unsafe fn avx2(p: &mut Pair) {
-        let (mut s1, mut s2) = ([0.0f64; NB], [0.0f64; NB]);
-        let (v1, v2, block) = (p.v1.as_ptr(), p.v2.as_ptr(), p.block.as_ptr());
-        for quarter in 0..4 {
-            let mut a = [_mm256_setzero_pd(); 4];
-            let mut b = [_mm256_setzero_pd(); 4];
-            let mut mask = p.mask;
-            while mask != 0 {
-                let j = mask.trailing_zeros() as usize;
-                mask &= mask - 1;
-                // SAFETY: j ≤ the mask's highest bit, for which Pair::run checked the bounds.
+        let block = p.block.as_ptr();
+        // SAFETY: as for this function; Pair::run checked both rows.
+        unsafe { avx2_row(p.mask, p.v1.as_ptr(), p.s1, block, p.out1) };
+        if let Some(out2) = p.out2.as_deref_mut() {
+            // SAFETY: as above.
+            unsafe { avx2_row(p.mask, p.v2.as_ptr(), p.s2, block, out2) };
+        }
+    }
+
+    /// `out += Σ v[j · s] · block[j]` over the set bits j of `mask`.
+    ///
+    /// # Safety
+    /// The CPU has AVX2 and FMA; `v[j · s]` and block row j exist for every set bit.
+    #[target_feature(enable = "avx2,fma,bmi1")]
+    unsafe fn avx2_row(mask: u64, v: *const f64, s: usize, block: *const f64, out: &mut [f64]) {
+        let mut sums = [0.0f64; NB];
+        for half in 0..2 {
+            let mut a = [_mm256_setzero_pd(); 8];
+            let mut bits = mask;
+            while bits != 0 {
+                let j = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                // SAFETY: j is a set bit of the mask, whose values the caller vouches for.
                 unsafe {
-                    let (x1, x2) = (
-                        _mm256_set1_pd(*v1.add(j * p.s1)),
-                        _mm256_set1_pd(*v2.add(j * p.s2)),
-                    );
-                    let row = block.add(j * NB + 16 * quarter);
-                    for q in 0..4 {
-                        let d = _mm256_loadu_pd(row.add(4 * q));
-                        a[q] = _mm256_fmadd_pd(x1, d, a[q]);
-                        b[q] = _mm256_fmadd_pd(x2, d, b[q]);
+                    let x = _mm256_set1_pd(*v.add(j * s));
+                    let row = block.add(j * NB + 32 * half);
+                    for (q, sum) in a.iter_mut().enumerate() {
+                        *sum = _mm256_fmadd_pd(x, _mm256_loadu_pd(row.add(4 * q)), *sum);
                     }
                 }
             }
-            for q in 0..4 {
-                // SAFETY: 16 quarter + 4q + 4 ≤ 64 = NB.
-                unsafe {
-                    _mm256_storeu_pd(s1.as_mut_ptr().add(16 * quarter + 4 * q), a[q]);
-                    _mm256_storeu_pd(s2.as_mut_ptr().add(16 * quarter + 4 * q), b[q]);
-                }
+            for (q, sum) in a.iter().enumerate() {
+                // SAFETY: 32 half + 4q + 4 ≤ 64 = NB.
+                unsafe { _mm256_storeu_pd(sums.as_mut_ptr().add(32 * half + 4 * q), *sum) };
             }
         }
-        add(p.out1, &s1);
-        if let Some(out2) = p.out2.as_deref_mut() {
-            add(out2, &s2);
-        }
+        add(out, &sums);
     }
 }
 
@@ -348,6 +381,17 @@ pub(super) fn column_pair_masks(rows: &[f64], n: usize, j0: usize, cols: usize, 
         return unsafe { x86::column_pair_masks(rows, n, j0, cols, masks) };
     }
     column_pair_masks_plain(rows, n, j0, cols, masks);
+}
+
+/// Like [`column_pair_masks`], one column per mask: `masks[q]`, bit i, is set
+/// where row i has column j0 + q nonzero.
+pub(super) fn column_masks(rows: &[f64], n: usize, j0: usize, cols: usize, masks: &mut [u64]) {
+    masks.fill(0);
+    for (i, row) in rows.chunks_exact(n).enumerate().take(KB) {
+        for (mask, &v) in masks.iter_mut().zip(&row[j0..j0 + cols]) {
+            *mask |= u64::from(v != 0.0) << i;
+        }
+    }
 }
 
 fn column_pair_masks_plain(rows: &[f64], n: usize, j0: usize, cols: usize, masks: &mut [u64]) {

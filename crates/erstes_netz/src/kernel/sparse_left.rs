@@ -2,8 +2,9 @@
 //!
 //! C[i, :] = Σⱼ X[i, j] · D[j, :] over the nonzero X[i, j]. Tasks of
 //! ROWS_PER_TASK images run on all cores; within a task the images go in
-//! pairs, with one 64-bit mask per pair and block of KB pixels (made once
-//! per task, used for every column tile). Each output element sums its
+//! pairs (one by one where the inner loop prefers that, see
+//! `pair_sums::kernel`), with one 64-bit mask per pair and block of KB
+//! pixels (made once per task, used for every column tile). Each output element sums its
 //! blocks in a fixed order, so the result does not depend on the cores.
 //!
 //! A pair computes every pixel that is nonzero in either image. Pairing
@@ -45,7 +46,11 @@ pub(super) fn product(
             for (r, bits) in row_bits.chunks_exact_mut(blocks).enumerate() {
                 row_masks(&x[r * k..(r + 1) * k], None, bits);
             }
-            let pairs = pairs_by_overlap(&row_bits, blocks);
+            let pairs = if kernel.pairs {
+                pairs_by_overlap(&row_bits, blocks)
+            } else {
+                (0..rows).map(|r| (r, None)).collect()
+            };
             let masks: Vec<u64> = pairs
                 .iter()
                 .flat_map(|&(r1, r2)| {

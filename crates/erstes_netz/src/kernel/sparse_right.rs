@@ -3,7 +3,9 @@
 //! Computed as Cᵀ = Xᵀ · Aᵀ: row j of Cᵀ (pixel j) is Σᵢ X[i, j] · Aᵀ[i, :]
 //! over the images i where pixel j is nonzero. The images are taken in
 //! panels of PANEL; for each panel, Aᵀ's rows are tiled once and the pixels
-//! are split into tasks of PAIRS_PER_TASK pixel pairs on all cores. Every
+//! are split into tasks of PAIRS_PER_TASK pixel pairs on all cores (a pair
+//! goes to the inner loop as one call, or as two where the loop prefers one
+//! pixel per call, see `pair_sums::kernel`). Every
 //! task owns its rows of Cᵀ, so nothing is summed across threads, and each
 //! element adds its panels and blocks in a fixed order: the result does not
 //! depend on the number of cores. The pixel values are read from the
@@ -11,7 +13,7 @@
 
 use rayon::prelude::*;
 
-use super::pair_sums::{Kernel, Pair, ZERO, column_pair_masks};
+use super::pair_sums::{Kernel, Pair, ZERO, column_masks, column_pair_masks};
 use super::tiles::Tiles;
 use super::{KB, NB};
 
@@ -34,6 +36,8 @@ pub(super) fn product_t(
     if m == 0 || n == 0 {
         return c_t;
     }
+    // Pixels per call of the inner loop: two, or one where pairs do not pay off.
+    let group = if kernel.pairs { 2 } else { 1 };
     for i0 in (0..k).step_by(PANEL) {
         let rows = PANEL.min(k - i0);
         let tiles = Tiles::of(&a_t[i0 * m..(i0 + rows) * m], rows, m);
@@ -44,12 +48,16 @@ pub(super) fn product_t(
             .for_each(|(task, c_rows)| {
                 let j0 = task * 2 * PAIRS_PER_TASK;
                 let cols = c_rows.len() / m;
-                let pairs = cols.div_ceil(2);
-                // masks[kb · pairs + p], bit i: image kb·KB + i has pixel j0 + 2p or j0 + 2p + 1.
-                let mut masks = vec![0u64; pairs * blocks];
-                for (kb, masks) in masks.chunks_exact_mut(pairs).enumerate() {
+                let units = cols.div_ceil(group);
+                // masks[kb · units + p], bit i: image kb·KB + i has a nonzero pixel of unit p.
+                let mut masks = vec![0u64; units * blocks];
+                for (kb, masks) in masks.chunks_exact_mut(units).enumerate() {
                     let block = &x[kb * KB * n..((kb + 1) * KB).min(rows) * n];
-                    column_pair_masks(block, n, j0, cols, masks);
+                    if group == 2 {
+                        column_pair_masks(block, n, j0, cols, masks);
+                    } else {
+                        column_masks(block, n, j0, cols, masks);
+                    }
                 }
                 for kb in 0..blocks {
                     let i_first = kb * KB;
@@ -57,12 +65,12 @@ pub(super) fn product_t(
                     for t in 0..tiles.count() {
                         let (c0, w) = (t * NB, tiles.width(t));
                         let block = tiles.block(t, kb);
-                        for p in 0..pairs {
-                            let (j1, j2) = (j0 + 2 * p, j0 + 2 * p + 1);
-                            let second = 2 * p + 1 < cols;
-                            let (top, bottom) = c_rows[2 * p * m..].split_at_mut(m);
+                        for p in 0..units {
+                            let (j1, j2) = (j0 + group * p, j0 + group * p + 1);
+                            let second = group == 2 && group * p + 1 < cols;
+                            let (top, bottom) = c_rows[group * p * m..].split_at_mut(m);
                             Pair {
-                                mask: masks[kb * pairs + p],
+                                mask: masks[kb * units + p],
                                 v1: &x[i_first * n + j1..=i_last * n + j1],
                                 s1: n,
                                 v2: if second {
