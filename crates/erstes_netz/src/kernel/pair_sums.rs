@@ -5,7 +5,8 @@
 //! nonzero value in either sparse row; the loop visits only those
 //! (`trailing_zeros`, then clear the bit). Each dense row of the block is
 //! loaded once and feeds both sparse rows, and the 2 × NB sums stay in
-//! vector registers (AVX-512: 16 registers; AVX2: four quarters of 8). The
+//! vector registers (AVX-512: 16 registers; AVX2 takes one row, in two
+//! halves of 8 registers). The
 //! values are read straight from the images (with a stride), so no sparse
 //! copy of the images is built. The earlier kernel built one in every
 //! product, as many bytes as the images have. Reading the images in place,
