@@ -481,6 +481,29 @@ mod tests {
     }
 
     #[test]
+    fn column_masks_mark_rows_with_the_column_nonzero() {
+        // rows × 3 columns, from column 1 on: row 0 has columns 1 and 3, row 1 column 2,
+        // row 2 only -0.0 (zero); NaN counts as nonzero
+        let data = [
+            9.0,
+            1.0,
+            0.0,
+            2.0, //
+            9.0,
+            0.0,
+            f64::NAN,
+            0.0, //
+            9.0,
+            -0.0,
+            0.0,
+            -0.0,
+        ];
+        let mut masks = [u64::MAX; 3];
+        column_masks(&data, 4, 1, 3, &mut masks);
+        assert_eq!(masks, [0b001, 0b010, 0b001]);
+    }
+
+    #[test]
     fn plain_and_vector_masks_agree() {
         let r: Vec<f64> = row(784, 3);
         let mut plain = vec![0u64; 13];
