@@ -385,7 +385,8 @@ pub(super) fn column_pair_masks(rows: &[f64], n: usize, j0: usize, cols: usize, 
 }
 
 /// Like [`column_pair_masks`], one column per mask: `masks[q]`, bit i, is set
-/// where row i has column j0 + q nonzero.
+/// where row i has column j0 + q nonzero. Its own loop: the pair loop with
+/// `chunks(1)` made dz₁ᵀ·x on the MNIST digits 20–30 % slower (measured).
 pub(super) fn column_masks(rows: &[f64], n: usize, j0: usize, cols: usize, masks: &mut [u64]) {
     masks.fill(0);
     for (i, row) in rows.chunks_exact(n).enumerate().take(KB) {
@@ -485,21 +486,12 @@ mod tests {
         // rows × 3 columns, from column 1 on: row 0 has columns 1 and 3, row 1 column 2,
         // row 2 only -0.0 (zero); NaN counts as nonzero
         let data = [
-            9.0,
-            1.0,
-            0.0,
-            2.0, //
-            9.0,
-            0.0,
-            f64::NAN,
-            0.0, //
-            9.0,
-            -0.0,
-            0.0,
-            -0.0,
+            [9.0, 1.0, 0.0, 2.0],
+            [9.0, 0.0, f64::NAN, 0.0],
+            [9.0, -0.0, 0.0, -0.0],
         ];
         let mut masks = [u64::MAX; 3];
-        column_masks(&data, 4, 1, 3, &mut masks);
+        column_masks(data.as_flattened(), 4, 1, 3, &mut masks);
         assert_eq!(masks, [0b001, 0b010, 0b001]);
     }
 
