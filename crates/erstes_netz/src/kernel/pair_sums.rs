@@ -86,7 +86,9 @@ impl Pair<'_> {
 /// calls, 3 alternating pairs: x·W₀ᵀ 612–628 against 674–736 ms on
 /// Fashion-MNIST, 303–319 against 366–369 ms on tiled MNIST digits; dz₁ᵀ·x
 /// 691–724 against 745–818 ms and 327–388 against 429–448 ms. Other AVX2
-/// CPUs (Intel, Zen 2–4) were not measured.
+/// CPUs (Intel, Zen 2–4) were not measured. On an Intel Xeon with AVX-512,
+/// one row per call (8 registers) was slower: x·W₀ᵀ 244–249 against 214–221
+/// ms, dz₁ᵀ·x 300–303 against 216–228 ms (Fashion-MNIST, same measurement).
 pub(super) fn kernel() -> Kernel {
     #[cfg(target_arch = "x86_64")]
     {
