@@ -331,6 +331,14 @@ def test_students_cannot_read_each_others_home_or_submission(round_trip):
     assert done.returncode != 0 and "Permission denied" in done.stderr
 
 
+def head_and_tail(text, chars=2500):
+    """The start and the end of a long output; the problems (❌) from the first one on."""
+    text = text[max(text.find("❌"), 0) :]
+    if len(text) <= 2 * chars:
+        return text
+    return f"{text[:chars]}\n[… {len(text) - 2 * chars} Zeichen …]\n{text[-chars:]}"
+
+
 def run_lesson(student, notebook):
     started = time.monotonic()
     done = as_user(
@@ -354,11 +362,12 @@ def test_three_students_run_lesson_1_at_once(installed):
             shutil.chown(p, student, student)
 
     alone, done = run_lesson(STUDENTS[0], notebooks[STUDENTS[0]])
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert done.returncode == 0, head_and_tail(done.stdout) + head_and_tail(done.stderr)
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(lambda s: (s, *run_lesson(s, notebooks[s])), STUDENTS))
     print(f"Lektion 1 allein {alone:.0f} s; zu dritt " + ", ".join(f"{s} {t:.0f} s" for s, t, _ in results))
     for student, seconds, done in results:
-        assert done.returncode == 0, f"{student}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        # The first problem explains the rest (a failed first cell fails every cell after it).
+        assert done.returncode == 0, f"{student}:\n{head_and_tail(done.stdout)}\n{head_and_tail(done.stderr)}"
         assert "alle Prüfungen bestanden" in done.stdout
         assert seconds <= 3 * alone, f"{student}: {seconds:.0f} s zu dritt gegen {alone:.0f} s allein"
