@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -47,6 +48,9 @@ INSTALL = "bash scripts/install_browser.sh"
 # from notebooks/aufgaben/.
 NOTEBOOKS = {"aufgabe": "aufgaben", "loesung": "loesungen"}
 RUN_TIMEOUT = int(os.environ.get("BROWSER_RUN_TIMEOUT", "1800"))  # seconds per notebook
+# A two-cell notebook whose kernel the script stops (SIGSTOP) before its run:
+# the hang must be noticed and the kernel restarted once (jupyterlab_test.mjs).
+HANG = "haenger"
 
 
 def copy_name(name):
@@ -125,6 +129,9 @@ def browser(tmp_path_factory, bundled_only_dir):
     OUT.mkdir(parents=True)
     for name in NOTEBOOKS:
         shutil.copyfile(committed(name), OUT / copy_name(name))
+    hang = nbformat.v4.new_notebook(metadata=nbformat.read(committed("loesung"), as_version=4).metadata)
+    hang.cells = [nbformat.v4.new_code_cell("let x = 20 + 1;"), nbformat.v4.new_code_cell("x * 2")]
+    nbformat.write(hang, OUT / f"{HANG}.ipynb")
     tmp = tmp_path_factory.mktemp("jupyterlab")
     write_settings(tmp / "settings")
 
@@ -154,6 +161,7 @@ def browser(tmp_path_factory, bundled_only_dir):
                 "node", str(SCRIPT), f"--url={url}", f"--token={token}", f"--out={OUT}",
                 f"--run-timeout={RUN_TIMEOUT}",
                 *(f"--notebook={name}:{copy_name(name)}" for name in NOTEBOOKS),
+                f"--notebook={HANG}:{HANG}.ipynb", f"--simulate-stall={HANG}",
             ],
             cwd=ROOT, capture_output=True, text=True, timeout=2 * RUN_TIMEOUT + 900,
         )  # fmt: skip
@@ -163,7 +171,7 @@ def browser(tmp_path_factory, bundled_only_dir):
     (OUT / "browser.log").write_text(run.stdout + run.stderr)
     print(f"Browser-Lauf: {seconds:.0f} s\n{run.stderr}")
     readings = {}
-    for name in NOTEBOOKS:
+    for name in [*NOTEBOOKS, HANG]:
         path = OUT / f"{name}.json"
         readings[name] = json.loads(path.read_text()) if path.exists() else {"error": "keine Ausgabe"}
     return {"returncode": run.returncode, "log": run.stdout + run.stderr, "readings": readings}
@@ -217,6 +225,9 @@ def png_size(path):
 def test_loesung_run_all_laeuft_durch(browser):
     r = reading(browser, "loesung")
     assert r["restarts"] == [], f"„Run All Cells“ hielt an; neu gestartet ab den Zellen {r['restarts']}"
+    for stall in r["kernel_restarts"]:
+        # the notebook then ran through after one restart, as a student's would
+        warnings.warn(f"Kernel einmal neu gestartet: {stall}", stacklevel=1)
     code = [(c, s) for c, s in paired(browser, "loesung") if c.cell_type == "code"]
     not_run = [where(c) for c, s in code if not re.search(r"\[\d+\]", s["prompt"])]
     assert not not_run, f"nicht ausgeführte Zellen: {not_run}"
@@ -252,6 +263,16 @@ def test_loesung_gespeicherte_datei_ist_sauber(browser):
     saved = nbformat.read(OUT / copy_name("loesung"), as_version=4)
     found = problems(saved)
     assert not found, "gespeichertes Notebook:\n\n" + "\n\n".join(found)
+
+
+def test_ein_haengender_kernel_wird_einmal_neu_gestartet(browser):
+    r = reading(browser, HANG)
+    assert len(r["kernel_restarts"]) == 1, f"erwartet genau einen Neustart: {r['kernel_restarts']}"
+    assert "keine Zelle beendet (0/2 Codezellen ausgeführt, 2 warten" in r["kernel_restarts"][0]
+    # after the restart both cells ran, with the result of the second one on the page
+    code = [c for c in r["cells"] if c["type"] == "code"]
+    assert [bool(re.search(r"\[\d+\]", c["prompt"])) for c in code] == [True, True]
+    assert code[1]["text"].strip() == "42"
 
 
 # ---- the exercise notebook --------------------------------------------------

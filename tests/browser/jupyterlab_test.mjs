@@ -5,12 +5,22 @@
 //
 //   node jupyterlab_test.mjs --url=http://127.0.0.1:8888 --token=T --out=build/browser \
 //       --notebook=loesung:loesungen_01_erstes_netz.ipynb [--notebook=…] [--run-timeout=2400]
+//       [--stall-timeout=600] [--simulate-stall=name]
+//
+// A kernel that runs no cell for --stall-timeout seconds while cells wait is
+// taken as hung (seen once in CI: evcxr_jupyter's ZeroMQ router blocked after a
+// reconnect, README „Wenn etwas schiefgeht“): the kernel is restarted once,
+// as a student would, and the notebook runs again; a second hang fails with
+// that message instead of waiting for --run-timeout. --simulate-stall=name
+// stops that notebook's kernel (SIGSTOP) before its run and gives that run a
+// stall timeout of 10 s, so that the test can check the restart.
 //
 // Notebook paths are relative to the server's root; CHROMIUM overrides the browser.
 //
 // Writes <out>/<name>.json and screenshots <out>/<name>*.png; exits 1 on a
 // problem with the page itself (the JSON then has "error").
 
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -30,6 +40,9 @@ const TOKEN = args.token ?? process.env.JUPYTER_TOKEN ?? '';
 const OUT = path.resolve(args.out ?? 'build/browser');
 const CHROMIUM = args.chromium ?? process.env.CHROMIUM ?? '/usr/bin/chromium';
 const RUN_TIMEOUT_MS = Number(args['run-timeout'] ?? 2400) * 1000;
+const STALL_MS = Number(args['stall-timeout'] ?? 600) * 1000;
+const SIMULATE_STALL = args['simulate-stall'] ?? '';
+const SIMULATED_STALL_MS = 10000;
 if (!URL_BASE || !TOKEN || notebooks.length === 0) {
   console.error('Aufruf: node jupyterlab_test.mjs --url=… --token=… --out=… --notebook=name:pfad.ipynb …');
   process.exit(2);
@@ -70,6 +83,33 @@ async function lastModified(nbPath) {
 async function shutDownSession(nbPath) {
   const s = await sessionFor(nbPath);
   if (s) await api(`/api/sessions/${s.id}`, { method: 'DELETE' });
+}
+
+// A run in which no cell finished for the stall timeout while cells waited.
+class KernelStall extends Error {}
+
+async function kernelId(nbPath, label) {
+  const id = (await sessionFor(nbPath))?.kernel?.id;
+  if (!id) throw new Error(`${label}: keine Kernel-Sitzung für ${nbPath}`);
+  return id;
+}
+
+// The simulated hang: the kernel process (its command line names the
+// connection file kernel-<id>.json) gets SIGSTOP and answers nothing more.
+async function stopKernel(nbPath, label) {
+  const id = await kernelId(nbPath, label);
+  const pids = execFileSync('pgrep', ['-f', `kernel-${id}`], { encoding: 'utf8' })
+    .trim().split(/\s+/).map(Number);
+  for (const pid of pids) process.kill(pid, 'SIGSTOP');
+  log(`${label}: Kernel angehalten (SIGSTOP an ${pids.join(', ')}), ein simulierter Hänger`);
+}
+
+async function restartKernel(nbPath, label) {
+  const id = await kernelId(nbPath, label);
+  // The server asks the kernel to end, kills it when it does not answer, and starts it again.
+  await api(`/api/kernels/${id}/restart`, { method: 'POST' });
+  await waitFor(`${label}: Rust-Kernel nach dem Neustart bereit (idle)`, 300000,
+    async () => (await kernelState(nbPath)) === 'idle');
 }
 
 async function waitFor(what, timeoutMs, probe, intervalMs = 1000) {
@@ -190,10 +230,12 @@ async function openNotebook(page, nbPath) {
   if (await leftTab.count()) await leftTab.first().click().catch(() => {});
 }
 
-async function waitRunDone(page, nbPath, label) {
+async function waitRunDone(page, nbPath, label, stallMs) {
   const start = Date.now();
   let stable = 0;
   let lastLog = 0;
+  let executed = -1;
+  let since = start;
   for (;;) {
     await failOnDialog(page);
     const st = await page.evaluate(promptState);
@@ -202,6 +244,15 @@ async function waitRunDone(page, nbPath, label) {
     if (st.running === 0 && ks === 'idle') {
       if (++stable >= 3) return st;
     } else stable = 0;
+    if (st.executed !== executed) {
+      executed = st.executed;
+      since = Date.now();
+    } else if (st.running > 0 && Date.now() - since > stallMs) {
+      throw new KernelStall(
+        `${label}: der Rust-Kernel hat seit ${Math.round((Date.now() - since) / 1000)} s keine Zelle beendet ` +
+          `(${st.executed}/${st.code} Codezellen ausgeführt, ${st.running} warten, Kernel ${ks})`,
+      );
+    }
     if (Date.now() - lastLog > 30000) {
       log(`${label}: ${st.executed}/${st.code} Codezellen ausgeführt, ${st.running} laufen/warten, Kernel ${ks}`);
       lastLog = Date.now();
@@ -224,12 +275,12 @@ async function startRun(page, label, before) {
   }, 200);
 }
 
-async function runAll(page, nbPath, label) {
+async function runAll(page, nbPath, label, stallMs) {
   const restarts = [];
   let before = await page.evaluate(promptState);
   await menu(page, 'Run', 'Run All Cells');
   await startRun(page, label, before);
-  let st = await waitRunDone(page, nbPath, label);
+  let st = await waitRunDone(page, nbPath, label, stallMs);
   // After a cell ends in an error (in the exercise: code using a variable
   // whose cell stopped at a blank) JupyterLab clears the queued prompts.
   // evcxr ignores stop_on_error and runs them anyway; a kernel that aborts
@@ -246,7 +297,7 @@ async function runAll(page, nbPath, label) {
     before = await page.evaluate(promptState);
     await menu(page, 'Run', 'Run Selected Cell and All Below', 'Run Selected Cell and Do not Advance');
     await startRun(page, label, before);
-    st = await waitRunDone(page, nbPath, label);
+    st = await waitRunDone(page, nbPath, label, stallMs);
   }
   return restarts;
 }
@@ -297,6 +348,48 @@ async function screenshotWhole(page, file) {
   }
 }
 
+// Saves, takes the screenshots, closes the tab, ends the kernel and opens the
+// saved file again: the pictures must come from the saved outputs.
+async function saveAndReopen(context, page, result, { name, nbPath, label, consoleErrors }) {
+  await save(page, nbPath, label);
+  log(`${label}: gespeichert`);
+  result.screenshots.push(await screenshotAt(page, null, path.join(OUT, `${name}.png`)));
+  const firstFigure = result.cells.find((c) => c.decoded_png > 0);
+  if (firstFigure) {
+    result.screenshots.push(await screenshotAt(page, firstFigure.index, path.join(OUT, `${name}_bild.png`)));
+  }
+  const firstCheck = result.cells.find((c) => c.text.includes('Prüfung'));
+  if (firstCheck) {
+    // the cell above the check: the exercise it judges
+    const at = Math.max(firstCheck.index - 1, 0);
+    result.screenshots.push(await screenshotAt(page, at, path.join(OUT, `${name}_pruefung.png`)));
+  }
+  result.screenshots.push(await screenshotWhole(page, path.join(OUT, `${name}_ganz.png`)));
+
+  // Close the tab, end the kernel, open the saved file again: the pictures
+  // must come from the saved outputs, nothing runs.
+  await menu(page, 'File', 'Close Tab');
+  await waitFor(`${label}: Tab geschlossen`, 30000, async () =>
+    (await page.locator('.jp-NotebookPanel:not(.lm-mod-hidden)').count()) === 0);
+  await shutDownSession(nbPath);
+  await page.close();
+
+  const again = await context.newPage();
+  again.on('pageerror', (e) => consoleErrors.push(String(e)));
+  log(`${label}: öffne die gespeicherte Datei erneut`);
+  await openNotebook(again, nbPath);
+  await waitFor(`${label}: gespeicherte Ausgaben sichtbar`, 60000, async () =>
+    (await again.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output').count()) > 0);
+  await sleep(2000);
+  result.reopened = { cells: await again.evaluate(collectCells), prompts: await again.evaluate(promptState) };
+  const lastFigure = [...result.reopened.cells].reverse().find((c) => c.decoded_png > 0);
+  result.screenshots.push(
+    await screenshotAt(again, lastFigure?.index ?? null, path.join(OUT, `${name}_wieder_geoeffnet.png`)),
+  );
+  await again.close();
+  await shutDownSession(nbPath);
+}
+
 async function testNotebook(context, { name, path: nbPath }) {
   const label = `${name} (${nbPath})`;
   const result = { name, notebook: nbPath, screenshots: [] };
@@ -309,48 +402,29 @@ async function testNotebook(context, { name, path: nbPath }) {
     await waitFor(`${label}: Rust-Kernel bereit (idle)`, 300000, async () => (await kernelState(nbPath)) === 'idle');
     log(`${label}: Kernel bereit, Run → Run All Cells`);
     const runStart = Date.now();
-    result.restarts = await runAll(page, nbPath, label);
+    const stallMs = name === SIMULATE_STALL ? SIMULATED_STALL_MS : STALL_MS;
+    if (name === SIMULATE_STALL) await stopKernel(nbPath, label);
+    result.kernel_restarts = [];
+    try {
+      result.restarts = await runAll(page, nbPath, label, stallMs);
+    } catch (e) {
+      if (!(e instanceof KernelStall)) throw e;
+      log(`${e.message}; Neustart des Kernels, dann noch einmal Run → Run All Cells`);
+      result.kernel_restarts.push(e.message);
+      await restartKernel(nbPath, label);
+      result.restarts = await runAll(page, nbPath, label, STALL_MS);
+    }
     result.run_seconds = Math.round((Date.now() - runStart) / 1000);
     log(`${label}: alle Zellen ausgeführt (${result.run_seconds} s)`);
     result.cells = await page.evaluate(collectCells);
 
-    await save(page, nbPath, label);
-    log(`${label}: gespeichert`);
-    result.screenshots.push(await screenshotAt(page, null, path.join(OUT, `${name}.png`)));
-    const firstFigure = result.cells.find((c) => c.decoded_png > 0);
-    if (firstFigure) {
-      result.screenshots.push(await screenshotAt(page, firstFigure.index, path.join(OUT, `${name}_bild.png`)));
+    if (name === SIMULATE_STALL) {
+      // Only the restart is under test here: no saving, no reopening.
+      await page.close();
+      await shutDownSession(nbPath);
+    } else {
+      await saveAndReopen(context, page, result, { name, nbPath, label, consoleErrors });
     }
-    const firstCheck = result.cells.find((c) => c.text.includes('Prüfung'));
-    if (firstCheck) {
-      // the cell above the check: the exercise it judges
-      const at = Math.max(firstCheck.index - 1, 0);
-      result.screenshots.push(await screenshotAt(page, at, path.join(OUT, `${name}_pruefung.png`)));
-    }
-    result.screenshots.push(await screenshotWhole(page, path.join(OUT, `${name}_ganz.png`)));
-
-    // Close the tab, end the kernel, open the saved file again: the pictures
-    // must come from the saved outputs, nothing runs.
-    await menu(page, 'File', 'Close Tab');
-    await waitFor(`${label}: Tab geschlossen`, 30000, async () =>
-      (await page.locator('.jp-NotebookPanel:not(.lm-mod-hidden)').count()) === 0);
-    await shutDownSession(nbPath);
-    await page.close();
-
-    const again = await context.newPage();
-    again.on('pageerror', (e) => consoleErrors.push(String(e)));
-    log(`${label}: öffne die gespeicherte Datei erneut`);
-    await openNotebook(again, nbPath);
-    await waitFor(`${label}: gespeicherte Ausgaben sichtbar`, 60000, async () =>
-      (await again.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output').count()) > 0);
-    await sleep(2000);
-    result.reopened = { cells: await again.evaluate(collectCells), prompts: await again.evaluate(promptState) };
-    const lastFigure = [...result.reopened.cells].reverse().find((c) => c.decoded_png > 0);
-    result.screenshots.push(
-      await screenshotAt(again, lastFigure?.index ?? null, path.join(OUT, `${name}_wieder_geoeffnet.png`)),
-    );
-    await again.close();
-    await shutDownSession(nbPath);
   } catch (e) {
     result.error = String(e?.stack ?? e);
     log(`${label}: FEHLER ${e?.message ?? e}`);
