@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -73,6 +74,14 @@ def test_shared_stores_fill_what_the_own_store_lacks(tmp_path):
     assert os.readlink(view / "evcxr" / "2" / "liba.rlib") == str(shared / "2" / "liba.rlib")
 
 
+def folders_left(kernels, timeout=30):
+    """The folders in kernels/ once harvest's background removal is done (it gets `timeout` s)."""
+    deadline = time.time() + timeout
+    while any(p.name.startswith(".weg-") for p in kernels.iterdir()) and time.time() < deadline:
+        time.sleep(0.05)
+    return sorted(p.name for p in kernels.iterdir())
+
+
 def test_harvest_moves_new_finished_entries_of_ended_kernels_only(tmp_path):
     base = tmp_path / "base"
     make_entry(base / "store", "alt")
@@ -81,18 +90,36 @@ def test_harvest_moves_new_finished_entries_of_ended_kernels_only(tmp_path):
     make_entry(running / "evcxr", "neu-laufend")
     make_entry(ended / "evcxr", "neu")
     make_entry(ended / "evcxr", "halb", finished=False)
+    (ended / "tmp" / ".tmpAbC" / "target").mkdir(parents=True)  # the build folder of a killed kernel
+    (ended / "tmp" / ".tmpAbC" / "target" / "libctx.so").write_bytes(b"x" * 1000)
     ended_lock.release()  # this kernel has ended
 
     assert start_kernel.harvest(base) == 1
     assert sorted(p.name for p in (base / "store").iterdir()) == ["alt", "neu"]
     assert not (base / "store" / "neu" / "liba.rlib").is_symlink()
     assert not ended.exists(), "the folder of an ended kernel is removed"
+    # ... in a process of its own, with the build folder in it
+    assert folders_left(base / "kernels") == [running.name]
     assert (running / "evcxr" / "neu-laufend").is_dir(), "a running kernel keeps its folder"
     assert not (base / "store" / "alt" / "liba.rlib").is_symlink()  # the store's own entry untouched
 
     running_lock.release()
     assert start_kernel.harvest(base) == 1
     assert (base / "store" / "neu-laufend").is_dir() and not running.exists()
+
+
+def test_build_folders_of_the_old_layout_go_after_two_days(tmp_path):
+    tmp = tmp_path / "tmp"
+    old, busy, new = (tmp / n for n in (".tmpAlt", ".tmpBusy", ".tmpNeu"))
+    for d in (old, busy, new):
+        (d / "src").mkdir(parents=True)
+        (d / "src" / "lib.rs").write_text("// Zelle")
+    (tmp / "erstes-netz-fortschritt-1.txt").write_text("x")
+    three_days_ago = time.time() - 3 * 86400
+    for path in (old / "src" / "lib.rs", old, busy):  # busy: a cell compiled there just now
+        os.utime(path, (three_days_ago, three_days_ago))
+    start_kernel.remove_abandoned_build_dirs(tmp)
+    assert sorted(p.name for p in tmp.iterdir()) == [".tmpBusy", ".tmpNeu", "erstes-netz-fortschritt-1.txt"]
 
 
 def test_harvest_takes_over_the_cache_of_the_old_launcher(tmp_path):
@@ -248,7 +275,7 @@ def test_two_kernels_of_one_user_at_once(tmp_path, warm_store):
         assert not setup_err and not err, setup_out + setup_err + out + err
         assert str(42 + i) in out
     start_kernel.harvest(base)
-    assert not list((base / "kernels").iterdir()), "ended kernels leave no folder behind"
+    assert not folders_left(base / "kernels"), "ended kernels leave no folder behind"
     assert not start_kernel.stale_entries(base / "store")
 
 

@@ -7,6 +7,8 @@
 - the course crate lands in evcxr's cache, keyed by a hash of its sources
   (crates/erstes_netz/build.rs), so that an edited crate is never handed back
   from the cache in its old form;
+- on Linux and macOS, the cells' crate compiles without ThinLTO (a rustc wrapper
+  for Cargo's workspace members), so later cells reuse the earlier cells' code;
 - on Linux, evcxr's own allocator keeps rust-analyzer off transparent huge
   pages (slow to hand out on the course's VMs), unless the user set otherwise.
 """
@@ -73,12 +75,20 @@ def test_later_cells_rebuild_no_crate(tmp_path):
         run("let zahl = erstes_netz::ndarray::Array1::<f64>::ones(3).sum();")
         run("zahl * 2.0")
         run('println!("{zahl}");')
+        if os.name == "posix":
+            # Cargo takes the cells' rustc wrapper from the kernel's environment.
+            run('println!("Wrapper: {:?}", std::env::var("CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER"));')
+            # The build folder lies in the kernel's own folder, which goes with the kernel.
+            run('println!("TMPDIR: {:?}", std::env::temp_dir());')
         later = log.read_text()[len(after_first) :]
         huge_kb = anon_huge_pages_kb(km.provisioner.process.pid)  # start_kernel.py exec'd evcxr: same pid
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
     assert "6.0" in "".join(outputs)
+    if os.name == "posix" and "CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER" not in os.environ:
+        assert "cell-rustc.sh" in "".join(outputs), outputs[-2:]
+        assert re.search(r"TMPDIR: .*/kernels/[^/]+/tmp", "".join(outputs)), outputs[-1]
     rebuilt = re.findall(r"Compiling (\S+)", later)
     assert not rebuilt, f"Zellen nach der ersten übersetzen Crates neu: {sorted(set(rebuilt))}"
     if huge_kb is not None:
@@ -101,6 +111,24 @@ def test_kernel_asks_evcxr_for_small_pages_and_keeps_the_users_choice(monkeypatc
     assert start_kernel.kernel_env(base, {}, base / "kernels")["MIMALLOC_ALLOW_THP"] == "0"
     monkeypatch.setenv("MIMALLOC_ALLOW_THP", "1")
     assert start_kernel.kernel_env(base, {}, base / "kernels")["MIMALLOC_ALLOW_THP"] == "1"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="der Wrapper ist ein Shell-Skript")
+def test_cells_compile_without_thin_lto_through_the_wrapper(tmp_path, monkeypatch, capsys):
+    script = start_kernel.cell_rustc(tmp_path)
+    assert script == tmp_path / "cell-rustc.sh" and os.access(script, os.X_OK)
+    # Cargo calls it as `wrapper rustc args…`; the cells' crate gets -C lto=off at the end.
+    done = subprocess.run([script, "echo", "--crate-name", "ctx"], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["--crate-name", "ctx", "-C", "lto=off"]
+    monkeypatch.delenv("CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER", raising=False)
+    env = start_kernel.kernel_env(tmp_path, {}, tmp_path / "kernels", script)
+    assert env["CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER"] == str(script)
+    monkeypatch.setenv("CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER", "/opt/eigener-wrapper")
+    assert start_kernel.kernel_env(tmp_path, {}, tmp_path / "kernels", script)["CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER"] == "/opt/eigener-wrapper"
+    # A wrapper that cannot run (e.g. a folder mounted noexec) is left out, with a note.
+    monkeypatch.setattr(start_kernel, "CELL_RUSTC", "#!/bin/sh\nexit 3\n")
+    assert start_kernel.cell_rustc(tmp_path) is None
+    assert "lässt sich nicht ausführen" in capsys.readouterr().err
 
 
 def test_course_crate_is_in_the_cache_with_its_source_hash():

@@ -3,8 +3,9 @@
 
     python3 start_kernel.py /path/to/evcxr_jupyter --control_file {connection_file}
 
-Every kernel compiles in its own new folder below <base>/tmp (TMPDIR), where
-Cargo finds the course's profile (<base>/.cargo/config.toml); <base> is
+Every kernel compiles in its own new folder below <base>/kernels/<id>/tmp
+(TMPDIR; <base>/tmp on Windows), where Cargo finds the course's profile
+(<base>/.cargo/config.toml); <base> is
 $ERSTES_NETZ_KERNEL_CACHE, else $XDG_CACHE_HOME/erstes-netz, else
 ~/.cache/erstes-netz. See scripts/kernel/README.md for the why of each step.
 
@@ -45,6 +46,7 @@ except ImportError:  # Windows: no views, evcxr's cache used directly (one kerne
 
 HERE = Path(__file__).resolve().parent
 PROGRESS_DAYS = 7
+ABANDONED_DAYS = 2
 
 
 def kernel_base():
@@ -144,6 +146,7 @@ def harvest(base):
     kernels = base / "kernels"
     kernels.mkdir(parents=True, exist_ok=True)
     moved = 0
+    doomed = []
     guard = Lock(base / "store.lock")
     try:
         for view in sorted(kernels.iterdir()):
@@ -156,14 +159,34 @@ def harvest(base):
                 continue  # kernel still running
             moved += _move_new_entries(view / "evcxr", store)
             lock.release()
-            shutil.rmtree(view, ignore_errors=True)
+            # A killed kernel leaves its build folder (about 270 MB, 0.5 s to
+            # delete): out of the way at once, deleted while this kernel starts.
+            gone = kernels / f".weg-{view.name}"
+            os.rename(view, gone)
+            doomed.append(gone)
         legacy = base / "evcxr"  # the cache of the launcher before views (start-kernel.sh)
         if legacy.is_dir() and not legacy.is_symlink():
             moved += _move_new_entries(legacy, store)
             shutil.rmtree(legacy, ignore_errors=True)
     finally:
         guard.release()
+        remove_in_background(doomed)
     return moved
+
+
+def remove_in_background(folders):
+    """Deletes folders in a process of its own, which outlives the exec into evcxr."""
+    if not folders:
+        return
+    code = "import shutil, sys\nfor f in sys.argv[1:]: shutil.rmtree(f, ignore_errors=True)"
+    try:
+        subprocess.Popen(
+            [sys.executable, "-c", code, *map(str, folders)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True, close_fds=True,
+        )
+    except OSError:
+        pass  # harvest removes ".…" folders older than a day
 
 
 def _move_new_entries(cache, store):
@@ -217,6 +240,22 @@ def copy_if_changed(source, target):
     os.replace(tmp, target)
 
 
+def remove_abandoned_build_dirs(tmp):
+    # Before 06.12. every kernel compiled in <base>/tmp/.tmp…; evcxr removes its
+    # folder when it ends, but not when it is killed (about 270 MB each: 20 GB
+    # had gathered here). Kernels now compile inside their own folder, which the
+    # next kernel start removes once the kernel has ended; the old folders go
+    # when no cell has been compiled in them for two days.
+    limit = time.time() - ABANDONED_DAYS * 86400
+    for d in tmp.glob(".tmp*"):
+        try:
+            newest = max(d.stat().st_mtime, (d / "src" / "lib.rs").stat().st_mtime)
+        except OSError:
+            newest = 0 if d.is_dir() else time.time()
+        if newest < limit:
+            shutil.rmtree(d, ignore_errors=True)
+
+
 def remove_old_progress_files(tmp):
     # check::fortschritt() keeps a kernel's results in a small file named by its
     # process id; those of kernels that ended long ago go.
@@ -229,8 +268,44 @@ def remove_old_progress_files(tmp):
             pass
 
 
-def kernel_env(base, conf, cache_home):
+# Cargo runs this in front of rustc for workspace members only: the crate evcxr
+# builds from the cells, never a library. Why -C lto=off: with evcxr's profile
+# (opt-level 2, 16 codegen units) rustc runs a ThinLTO pass over all of the
+# crate's codegen units in every cell, so incremental builds reuse nothing of
+# the earlier cells' code; and every cell carries code that takes every
+# variable of the notebook out of evcxr's store and puts it back. Without it,
+# a cell after 38 cells of lesson 1 (24 variables) took 0.40 instead of 0.71 s
+# (scripts/kernel/README.md).
+CELL_RUSTC = """#!/bin/sh
+# Written by start_kernel.py (erstes-netz); see there.
+exec "$@" -C lto=off
+"""
+
+
+def cell_rustc(base):
+    """Writes the wrapper for the cells' rustc into `base`; returns its path, or None where it cannot run."""
+    if os.name != "posix":
+        return None  # Windows: cells compile as evcxr sets them up
+    script = base / "cell-rustc.sh"
+    try:
+        if not (script.is_file() and script.read_text() == CELL_RUSTC):
+            tmp = script.with_name(f".{script.name}.{os.getpid()}")
+            tmp.write_text(CELL_RUSTC)
+            tmp.chmod(0o755)
+            os.replace(tmp, script)
+        # A folder mounted noexec would stop every cell: try it once.
+        subprocess.run([str(script), "true"], check=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as e:
+        print(f"Hinweis: {script} lässt sich nicht ausführen ({e}); Zellen übersetzen etwas langsamer.", file=sys.stderr)
+        return None
+    return script
+
+
+def kernel_env(base, conf, cache_home, wrapper=None, tmp=None):
     env = dict(os.environ)
+    if wrapper is not None:
+        # A wrapper of the user's own stays.
+        env.setdefault("CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER", str(wrapper))
     if conf.get("toolchain"):
         # evcxr asks `rustup which cargo` first; an admin's rustup would give another
         # toolchain than the students' (and other cache keys). Without rustup on PATH
@@ -247,7 +322,7 @@ def kernel_env(base, conf, cache_home):
     ).stdout.strip()
     for var in ["LD_LIBRARY_PATH", "DYLD_FALLBACK_LIBRARY_PATH"]:
         env[var] = libdir + (os.pathsep + env[var] if env.get(var) else "")
-    env["TMPDIR"] = str(base / "tmp")
+    env["TMPDIR"] = str(tmp or base / "tmp")
     env["XDG_CACHE_HOME"] = str(cache_home)
     # evcxr's allocator (mimalloc) asks Linux for transparent huge pages for its
     # arenas; rust-analyzer inside evcxr fills about 450 MB of them before the
@@ -291,9 +366,10 @@ def main(argv):
     for d in ["tmp", ".cargo"]:
         (base / d).mkdir(parents=True, exist_ok=True)
     remove_old_progress_files(base / "tmp")
+    remove_abandoned_build_dirs(base / "tmp")
     copy_if_changed(HERE / "cargo-config.toml", base / ".cargo" / "config.toml")
     if fcntl is None:
-        cache_home = base
+        cache_home, tmp = base, None
     else:
         harvest(base)
         shared = conf.get("shared_stores", [])
@@ -303,7 +379,11 @@ def main(argv):
         view, lock = open_view(base, stores)
         os.set_inheritable(lock.file.fileno(), True)  # held by evcxr until it ends
         cache_home = view
-    env = kernel_env(base, conf, cache_home)
+        # Inside the kernel's own folder, so that its build folder goes with it
+        # even when the kernel was killed (see harvest).
+        tmp = view / "tmp"
+        tmp.mkdir()
+    env = kernel_env(base, conf, cache_home, cell_rustc(base), tmp)
     build_dir_lock = claim_build_dir(env)
     os.execve(evcxr, [evcxr, *args], env)
 
