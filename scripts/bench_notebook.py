@@ -6,7 +6,9 @@ Measures in one run, one thing after another, on the bundled 8,000/2,000 digits:
   1. the start of a new kernel (until it answers) and the first cell of lesson 1 in it
      (warm caches, as after `make kurs`), in --kernels fresh kernels: medians;
   2. trivial cells (`1 + 1`, `println!`, a small `let`, …) after that first cell, in
-     each of those kernels: median, minimum, maximum;
+     each of those kernels: median, minimum, maximum; and the ordinary cells of
+     lesson 1 as they run in part 3 (all but the first two and the training loops),
+     which carry the lesson's variables;
   3. the whole lesson-1 solution notebook headless (nbclient, as `make test` runs it),
      against the original Python lesson (scripts/bench/original_01.py: the original's
      code with its solutions, np.genfromtxt on the same digits) with ipykernel;
@@ -124,9 +126,35 @@ def first_and_trivial_cells(kernels):
     return starts, firsts, trivial
 
 
+def cell_seconds(nb):
+    """(source, seconds) of each executed code cell, from nbclient's timing metadata."""
+    from datetime import datetime
+
+    def at(stamp):
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+    found = []
+    for cell in nb.cells:
+        timing = cell.metadata.get("execution", {}) if cell.cell_type == "code" else {}
+        if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
+            found.append((cell.source, (at(timing["shell.execute_reply"]) - at(timing["iopub.execute_input"])).total_seconds()))
+    return found
+
+
+def ordinary_cells(nb):
+    """Seconds of the lesson's cells without the first two (kernel set-up, reading the data) and the training loops.
+
+    These are what a student waits for between reading and the next step; late
+    in the lesson each carries every variable defined so far."""
+    cells = cell_seconds(nb)[2:]
+    return [t for source, t in cells if not re.search(r"for \w+ in 0\.\.epochs", source)]
+
+
 def whole_lesson(runs):
-    """Wall time of the solution notebook (Rust) and of the original (Python), alternately."""
-    rust, python = [], []
+    """Wall time of the solution notebook (Rust) and of the original (Python), alternately.
+
+    Also returns the seconds of the Rust lesson's ordinary cells (ordinary_cells), all runs together."""
+    rust, python, ordinary = [], [], []
     original = jupytext.read(ORIGINAL)
     for _ in range(runs):
         nb = nbformat.read(SOLUTION, as_version=4)
@@ -136,6 +164,7 @@ def whole_lesson(runs):
         found = problems(nb)
         if found:
             sys.exit("Das Lösungsnotebook lief nicht sauber:\n" + "\n".join(found))
+        ordinary.extend(ordinary_cells(nb))
         from nbclient import NotebookClient
 
         nb_py = nbformat.from_dict(original)
@@ -144,7 +173,7 @@ def whole_lesson(runs):
         python.append(time.perf_counter() - start)
         print(f"  Lektion 1: Rust {rust[-1]:.0f} s, Python {python[-1]:.0f} s", flush=True)
     code_cells = lambda nb: sum(c.cell_type == "code" for c in nb.cells)  # noqa: E731
-    return rust, python, code_cells(nbformat.read(SOLUTION, as_version=4)), code_cells(original)
+    return rust, python, code_cells(nbformat.read(SOLUTION, as_version=4)), code_cells(original), ordinary
 
 
 def lesson_kernel(*extra):
@@ -205,7 +234,7 @@ def main():
     print("Erste Zelle und einfache Zellen …", flush=True)
     starts, firsts, trivial = first_and_trivial_cells(args.kernels)
     print("Ganze Lektion 1, Rust und Python …", flush=True)
-    rust, python, rust_cells, python_cells = whole_lesson(args.runs)
+    rust, python, rust_cells, python_cells, ordinary = whole_lesson(args.runs)
     print("Trainings-Epoche im Notebook und auf der Kommandozeile …", flush=True)
     nb_epoch, cli_epoch, same = training_epochs(args.epochs)
     print("Prüfzellen von Lektion 1 …", flush=True)
@@ -224,6 +253,8 @@ def main():
         "|---|---|---|",
         f"| einfache Zelle nach der ersten Zelle (Median von {len(trivial)}; Min–Max) | "
         f"{med(trivial):.2f} s ({min(trivial):.2f}–{max(trivial):.2f} s) | ≤ 0,6 s |",
+        f"| gewöhnliche Zelle in Lektion 1 (ohne die ersten beiden und das Training; Median von "
+        f"{len(ordinary)}; Min–Max) | {med(ordinary):.2f} s ({min(ordinary):.2f}–{max(ordinary):.2f} s) | – |",
         f"| Kernelstart, bis der Kernel bereit ist (Median von {len(starts)}) | {med(starts):.1f} s | – |",
         f"| erste Zelle eines neuen Kernels, warm (Median von {len(firsts)}) | {med(firsts):.1f} s | ≤ 8 s |",
         f"| Lektion 1 ganz, headless: Rust ({rust_cells} Codezellen) gegen Python-Original "

@@ -1,0 +1,36 @@
+"""scripts/bench_notebook.py: which cells of an executed lesson count as "ordinary"
+(the row of the benchmark table that shows what a student waits for between steps)."""
+
+import sys
+
+import nbformat
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import bench_notebook  # noqa: E402
+
+
+def timed(source, start, seconds):
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["execution"] = {
+        "iopub.execute_input": f"2026-12-06T21:00:{start:06.3f}Z",
+        "shell.execute_reply": f"2026-12-06T21:00:{start + seconds:06.3f}Z",
+    }
+    return cell
+
+
+def test_ordinary_cells_leave_out_set_up_data_and_training_loops():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        timed(":dep erstes_netz = …", 0, 5.5),
+        nbformat.v4.new_markdown_cell("## Daten"),
+        timed("let Mnist { .. } = load_data()?;", 6, 4.25),
+        timed("train_images.shape()", 11, 0.5),
+        nbformat.v4.new_code_cell("// nie ausgeführt"),
+        timed("let epochs = 50;\nfor i in 0..epochs {\n    // Training\n}", 12, 6.0),
+        timed("check::update(update)", 19, 0.75),
+        timed("for (i, bild) in bilder.iter().enumerate() {}", 20, 1.0),
+    ]
+    assert [round(t, 3) for _, t in bench_notebook.cell_seconds(nb)] == [5.5, 4.25, 0.5, 6.0, 0.75, 1.0]
+    assert [round(t, 3) for t in bench_notebook.ordinary_cells(nb)] == [0.5, 0.75, 1.0]
