@@ -59,7 +59,6 @@ mod weights_file;
 
 // The notebook and the crate must agree on these versions: use them from here.
 pub use ndarray;
-pub use ndarray_npy;
 pub use ndarray_rand;
 pub use rand;
 pub use rand_distr;

@@ -2,15 +2,20 @@
 //!
 //! The archive holds four arrays, `W0`, `W1`, `b0`, `b1`, so that in Python
 //! `f = np.load("gewichte.npz"); W = [f["W0"], f["W1"]]; b = [f["b0"], f["b1"]]`.
+//!
+//! The `.npy` format is read and written here rather than with `ndarray-npy`:
+//! that crate's header parser (`py_literal`, `pest`) brought 13 more crates,
+//! among them `psm`, whose build script runs the C compiler in every new
+//! kernel. A notebook's first cell takes 4.5 instead of 5.2 s without them
+//! (6 pairs of fresh kernels, scripts/kernel/README.md).
 
 use std::fs::File;
 use std::io::{BufReader, Cursor, Read, Seek, Write};
 use std::path::Path;
 
-use ndarray::{Array, Array1, Array2, Dimension};
-use ndarray_npy::npy::header::Header;
-use ndarray_npy::{NpzWriter, ReadNpyExt};
-use zip::ZipArchive;
+use ndarray::{Array, Array1, Array2, ArrayRef, Dimension, IxDyn, ShapeBuilder};
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
 use crate::shape::fmt_shape;
 use crate::{Biases, Error, Result, Weights};
@@ -48,21 +53,62 @@ pub fn save_weights(path: impl AsRef<Path>, w: &Weights, b: &Biases) -> Result<(
         .map_err(|e| Error::io(dir, e))?;
     // The archive is built in memory (a few MB) and written in one go, so a
     // full disk surfaces as one plain I/O error on the temporary file.
-    let fail = |e: ndarray_npy::WriteNpzError| Error::Weights {
+    let bytes = npz_bytes(w, b).map_err(|e| Error::Weights {
         path: path.into(),
         message: format!("Schreiben fehlgeschlagen: {e}"),
-    };
-    let mut npz = NpzWriter::new(Cursor::new(Vec::new()));
-    npz.add_array("W0", &w[0]).map_err(fail)?;
-    npz.add_array("W1", &w[1]).map_err(fail)?;
-    npz.add_array("b0", &b[0]).map_err(fail)?;
-    npz.add_array("b1", &b[1]).map_err(fail)?;
-    let bytes = npz.finish().map_err(fail)?.into_inner();
+    })?;
     let mut file = tmp.as_file();
     file.write_all(&bytes).map_err(|e| Error::io(path, e))?;
     file.sync_all().map_err(|e| Error::io(path, e))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
+}
+
+/// The four arrays as an uncompressed `.npz` archive, as `np.savez` writes it.
+fn npz_bytes(w: &Weights, b: &Biases) -> zip::result::ZipResult<Vec<u8>> {
+    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+    let arrays: [(&str, &ArrayRef<f64, IxDyn>); 4] = [
+        ("W0", &w[0].view().into_dyn()),
+        ("W1", &w[1].view().into_dyn()),
+        ("b0", &b[0].view().into_dyn()),
+        ("b1", &b[1].view().into_dyn()),
+    ];
+    for (name, array) in arrays {
+        zip.start_file(format!("{name}.npy"), options)?;
+        zip.write_all(&npy_bytes(array))?;
+    }
+    Ok(zip.finish()?.into_inner())
+}
+
+/// One f64 array as an `.npy` file (version 1.0, little endian, C order).
+///
+/// The header dictionary is padded with spaces and a newline so that the data
+/// starts at a multiple of 64 bytes, as numpy writes it.
+fn npy_bytes(array: &ArrayRef<f64, IxDyn>) -> Vec<u8> {
+    let shape = match array.shape() {
+        [n] => format!("({n},)"),
+        dims => format!(
+            "({})",
+            dims.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let mut dict = format!("{{'descr': '<f8', 'fortran_order': False, 'shape': {shape}, }}");
+    let unpadded = 10 + dict.len() + 1;
+    dict.push_str(&" ".repeat(unpadded.next_multiple_of(64) - unpadded));
+    dict.push('\n');
+    let mut bytes = Vec::with_capacity(10 + dict.len() + 8 * array.len());
+    bytes.extend_from_slice(b"\x93NUMPY\x01\x00");
+    // A dictionary of four shape entries stays far below u16::MAX.
+    bytes.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(dict.as_bytes());
+    for v in array.iter() {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    bytes
 }
 
 /// The largest array a weights file may hold (256 MiB, e.g. 40 000 hidden
@@ -157,15 +203,17 @@ fn too_big(bytes: u64) -> String {
 /// present), so the data buffer is never larger than the input.
 fn read_f64_npy<D: Dimension>(bytes: &[u8]) -> std::result::Result<Array<f64, D>, String> {
     let header_len = npy_header_len(bytes)?;
-    let mut rest = bytes;
-    let header = Header::from_reader(&mut rest).map_err(|e| format!("Kopf beschädigt: {e}"))?;
-    // The descriptor prints as a Python literal, e.g. '<f8' with its quotes.
-    let descr = header.type_descriptor.to_string();
-    if !matches!(descr.as_str(), "'<f8'" | "'>f8'") {
-        return Err(format!(
-            "Datentyp {descr} statt f64 ('<f8'); in numpy mit .astype(np.float64) speichern"
-        ));
-    }
+    let field = if bytes[6] == 1 { 2 } else { 4 };
+    let header = Header::parse(&bytes[8 + field..header_len])?;
+    let little = match header.descr.as_str() {
+        "<f8" => true,
+        ">f8" => false,
+        other => {
+            return Err(format!(
+                "Datentyp '{other}' statt f64 ('<f8'); in numpy mit .astype(np.float64) speichern"
+            ));
+        }
+    };
     if Some(header.shape.len()) != D::NDIM {
         return Err(format!(
             "{} Dimension(en) {} statt {}",
@@ -178,15 +226,164 @@ fn read_f64_npy<D: Dimension>(bytes: &[u8]) -> std::result::Result<Array<f64, D>
         .shape
         .iter()
         .try_fold(8usize, |acc, &d| acc.checked_mul(d));
-    let present = bytes.len() - header_len;
-    if expected != Some(present) {
+    let data = &bytes[header_len..];
+    if expected != Some(data.len()) {
         return Err(format!(
-            "Form {} braucht {} Bytes Daten, die Datei hat {present}",
+            "Form {} braucht {} Bytes Daten, die Datei hat {}",
             fmt_shape(&header.shape),
-            expected.map_or_else(|| "unendlich viele".into(), |n| n.to_string())
+            expected.map_or_else(|| "unendlich viele".into(), |n| n.to_string()),
+            data.len()
         ));
     }
-    Array::<f64, D>::read_npy(bytes).map_err(|e| e.to_string())
+    let values: Vec<f64> = data
+        .chunks_exact(8)
+        .map(|c| {
+            let c: [u8; 8] = c.try_into().expect("chunks of 8");
+            if little {
+                f64::from_le_bytes(c)
+            } else {
+                f64::from_be_bytes(c)
+            }
+        })
+        .collect();
+    let shape = IxDyn(&header.shape).set_f(header.fortran_order);
+    Array::from_shape_vec(shape, values)
+        .and_then(|a| a.into_dimensionality::<D>())
+        .map_err(|e| format!("Form {}: {e}", fmt_shape(&header.shape)))
+}
+
+/// The three entries of an `.npy` header dictionary, e.g.
+/// `{'descr': '<f8', 'fortran_order': False, 'shape': (300, 784), }`.
+#[derive(Debug, PartialEq)]
+struct Header {
+    descr: String,
+    fortran_order: bool,
+    shape: Vec<usize>,
+}
+
+impl Header {
+    /// Parses the dictionary as numpy writes it (a Python literal); any other
+    /// key, a missing one or a value of the wrong kind is an error.
+    fn parse(dict: &[u8]) -> std::result::Result<Header, String> {
+        let text = std::str::from_utf8(dict).map_err(|_| "Kopf ist kein Text".to_string())?;
+        let mut p = Literal(text.trim_end());
+        let (mut descr, mut fortran_order, mut shape) = (None, None, None);
+        p.expect('{')?;
+        while !p.eat('}') {
+            let key = p.string()?;
+            p.expect(':')?;
+            match key.as_str() {
+                "descr" => descr = Some(p.string()?),
+                "fortran_order" => fortran_order = Some(p.boolean()?),
+                "shape" => shape = Some(p.tuple()?),
+                other => return Err(format!("Kopf: unbekannter Eintrag '{other}'")),
+            }
+            if !p.eat(',') {
+                p.expect('}')?;
+                break;
+            }
+        }
+        if !p.0.trim().is_empty() {
+            return Err(format!(
+                "Kopf: unerwarteter Text nach dem Ende: „{}“",
+                p.0.trim()
+            ));
+        }
+        match (descr, fortran_order, shape) {
+            (Some(descr), Some(fortran_order), Some(shape)) => Ok(Header {
+                descr,
+                fortran_order,
+                shape,
+            }),
+            _ => Err("Kopf: 'descr', 'fortran_order' oder 'shape' fehlt".into()),
+        }
+    }
+}
+
+/// The rest of a Python literal still to be read.
+struct Literal<'a>(&'a str);
+
+impl Literal<'_> {
+    /// Skips spaces, then `prefix` if it comes next; says whether it did.
+    fn eat_str(&mut self, prefix: &str) -> bool {
+        self.0 = self.0.trim_start();
+        match self.0.strip_prefix(prefix) {
+            Some(rest) => {
+                self.0 = rest;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn eat(&mut self, c: char) -> bool {
+        self.eat_str(c.encode_utf8(&mut [0; 4]))
+    }
+
+    /// The next few characters, for error messages.
+    fn near(&self) -> String {
+        self.0.chars().take(12).collect()
+    }
+
+    fn expect(&mut self, c: char) -> std::result::Result<(), String> {
+        if self.eat(c) {
+            Ok(())
+        } else {
+            Err(format!("Kopf: „{c}“ erwartet, gefunden „{}“", self.near()))
+        }
+    }
+
+    /// A string in single or double quotes, without escapes (numpy writes none).
+    fn string(&mut self) -> std::result::Result<String, String> {
+        self.0 = self.0.trim_start();
+        let quote = self.0.chars().next().filter(|&q| q == '\'' || q == '"');
+        let quote = quote.ok_or_else(|| {
+            format!(
+                "Kopf: Text in Anführungszeichen erwartet bei „{}“",
+                self.near()
+            )
+        })?;
+        let end = self.0[1..]
+            .find(quote)
+            .ok_or_else(|| "Kopf: Anführungszeichen nicht geschlossen".to_string())?;
+        let found = self.0[1..=end].to_string();
+        self.0 = &self.0[end + 2..];
+        Ok(found)
+    }
+
+    fn boolean(&mut self) -> std::result::Result<bool, String> {
+        if self.eat_str("True") {
+            Ok(true)
+        } else if self.eat_str("False") {
+            Ok(false)
+        } else {
+            Err("Kopf: True oder False erwartet".into())
+        }
+    }
+
+    /// A tuple of non-negative integers: `()`, `(3,)`, `(300, 784)`.
+    fn tuple(&mut self) -> std::result::Result<Vec<usize>, String> {
+        self.expect('(')?;
+        let mut found = Vec::new();
+        while !self.eat(')') {
+            self.0 = self.0.trim_start();
+            let digits = self.0.len()
+                - self
+                    .0
+                    .trim_start_matches(|c: char| c.is_ascii_digit())
+                    .len();
+            let n = self.0[..digits]
+                .parse()
+                .map_err(|_| format!("Kopf: Zahl erwartet in der Form bei „{}“", self.near()))?;
+            self.0 = &self.0[digits..];
+            found.push(n);
+            if !self.eat(',') {
+                self.expect(')')?;
+                break;
+            }
+        }
+        Ok(found)
+    }
 }
 
 /// Length of magic, version, length field and header dictionary, checked
@@ -211,7 +408,7 @@ fn npy_header_len(bytes: &[u8]) -> std::result::Result<usize, String> {
             bytes.len()
         ));
     }
-    // The dictionary parser recurses per bracket: refuse deep nesting.
+    // A header deeper than numpy ever writes is refused before it is parsed.
     let mut depth = 0usize;
     for &b in &bytes[8 + field..header_len] {
         match b {

@@ -1,7 +1,6 @@
 //! Saving and loading weights: round trip, atomic replacement, clear errors.
 
 use erstes_netz::ndarray::{Array1, Array2};
-use erstes_netz::ndarray_npy::NpzWriter;
 use erstes_netz::{Error, NumpyRng, init_weights, load_weights, save_weights};
 
 fn names(dir: &std::path::Path) -> Vec<String> {
@@ -40,14 +39,25 @@ fn write_npz(
     arrays: &[(&str, Array2<f64>)],
     vectors: &[(&str, Array1<f64>)],
 ) {
-    let mut npz = NpzWriter::new(std::fs::File::create(path).unwrap());
+    let mut entries = Vec::new();
     for (name, a) in arrays {
-        npz.add_array(*name, a).unwrap();
+        let shape = format!("({}, {})", a.nrows(), a.ncols());
+        entries.push((
+            format!("{name}.npy"),
+            f64_npy(&shape, a.as_slice().unwrap()),
+        ));
     }
     for (name, v) in vectors {
-        npz.add_array(*name, v).unwrap();
+        entries.push((
+            format!("{name}.npy"),
+            f64_npy(&format!("({},)", v.len()), v.as_slice().unwrap()),
+        ));
     }
-    npz.finish().unwrap();
+    let entries: Vec<(&str, Vec<u8>)> = entries
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.clone()))
+        .collect();
+    raw_npz(path, &entries);
 }
 
 #[test]
@@ -176,12 +186,12 @@ fn compressed_and_big_endian_files_from_numpy_load() {
     let dir = tempfile::tempdir().unwrap();
     let (w, b) = init_weights(4, 3, 2, &mut NumpyRng::seed(5));
     let path = dir.path().join("komprimiert.npz");
-    let mut npz = NpzWriter::new_compressed(std::fs::File::create(&path).unwrap());
-    npz.add_array("W0", &w[0]).unwrap();
-    npz.add_array("W1", &w[1]).unwrap();
-    npz.add_array("b0", &b[0]).unwrap();
-    npz.add_array("b1", &b[1]).unwrap();
-    npz.finish().unwrap();
+    // raw_npz compresses its entries, as np.savez_compressed does.
+    write_npz(
+        &path,
+        &[("W0", w[0].clone()), ("W1", w[1].clone())],
+        &[("b0", b[0].clone()), ("b1", b[1].clone())],
+    );
     assert_eq!(load_weights(&path).unwrap(), (w.clone(), b.clone()));
 
     // np.savez of a '>f8' array (e.g. from a big-endian machine).
@@ -204,4 +214,112 @@ fn compressed_and_big_endian_files_from_numpy_load() {
         ],
     );
     assert_eq!(load_weights(&path).unwrap(), (w, b));
+}
+
+#[test]
+fn fortran_order_and_headers_as_numpy_writes_them_load() {
+    // np.savez of np.asfortranarray(W): the data column by column, fortran_order True;
+    // double quotes and no trailing comma are valid Python as well.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fortran.npz");
+    let w0 = Array2::from_shape_vec((2, 3), vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap();
+    let by_column: Vec<u8> = [1.0f64, 4.0, 2.0, 5.0, 3.0, 6.0]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let w1 = Array2::from_shape_vec((1, 2), vec![7.0, 8.0]).unwrap();
+    raw_npz(
+        &path,
+        &[
+            (
+                "W0.npy",
+                raw_npy(
+                    "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }",
+                    &by_column,
+                ),
+            ),
+            (
+                "W1.npy",
+                raw_npy(
+                    "{\"descr\": \"<f8\", \"fortran_order\": False, \"shape\": (1,2)}",
+                    &[7.0f64, 8.0]
+                        .iter()
+                        .flat_map(|v| v.to_le_bytes())
+                        .collect::<Vec<u8>>(),
+                ),
+            ),
+            ("b0.npy", f64_npy("(2,)", &[0.5, 0.25])),
+            ("b1.npy", f64_npy("(1,)", &[9.0])),
+        ],
+    );
+    let (w, b) = load_weights(&path).unwrap();
+    assert_eq!(w, [w0, w1]);
+    assert_eq!(b, [Array1::from(vec![0.5, 0.25]), Array1::from(vec![9.0])]);
+}
+
+#[test]
+fn saved_files_have_numpys_uncompressed_npy_layout() {
+    // What np.savez writes for a (2, 1) array: a 128-byte header (data aligned to 64),
+    // then the values little-endian in C order.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gewichte.npz");
+    let w = [
+        Array2::from_shape_vec((2, 1), vec![1.5, -2.0]).unwrap(),
+        Array2::from_shape_vec((1, 2), vec![3.0, 4.0]).unwrap(),
+    ];
+    let b = [Array1::from(vec![0.0, 1.0]), Array1::from(vec![2.0])];
+    save_weights(&path, &w, &b).unwrap();
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let mut entry = archive.by_name("W0.npy").unwrap();
+    assert_eq!(entry.compression(), zip::CompressionMethod::Stored);
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap();
+    let data: Vec<u8> = [1.5f64, -2.0]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    assert_eq!(
+        bytes,
+        raw_npy(
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 1), }",
+            &data
+        )
+    );
+    assert_eq!(bytes.len(), 128 + 16);
+}
+
+#[test]
+fn broken_header_dictionaries_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kopf.npz");
+    for (dict, expected) in [
+        (
+            "{'descr': '<f8', 'shape': (1, 1), }",
+            "'descr', 'fortran_order' oder 'shape' fehlt",
+        ),
+        (
+            "{'descr': '<f8', 'fortran_order': Nein, 'shape': (1, 1), }",
+            "True oder False erwartet",
+        ),
+        (
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (1, x), }",
+            "Zahl erwartet",
+        ),
+        (
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1), 'extra': 1}",
+            "unbekannter Eintrag 'extra'",
+        ),
+        ("{'descr: '<f8'}", "„:“ erwartet"),
+        (
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1)} mehr",
+            "unerwarteter Text",
+        ),
+    ] {
+        raw_npz(&path, &[("W0.npy", raw_npy(dict, &1.0f64.to_le_bytes()))]);
+        let msg = load_weights(&path).unwrap_err().to_string();
+        assert!(
+            msg.contains("„W0“") && msg.contains(expected),
+            "{dict}: {msg}"
+        );
+    }
 }
