@@ -114,12 +114,13 @@ def test_build_folders_of_the_old_layout_go_after_two_days(tmp_path):
     for d in (old, busy, new):
         (d / "src").mkdir(parents=True)
         (d / "src" / "lib.rs").write_text("// Zelle")
+    (tmp / ".tmpLeer").mkdir()  # a kernel that has just started: no cell compiled yet
     (tmp / "erstes-netz-fortschritt-1.txt").write_text("x")
     three_days_ago = time.time() - 3 * 86400
     for path in (old / "src" / "lib.rs", old, busy):  # busy: a cell compiled there just now
         os.utime(path, (three_days_ago, three_days_ago))
     start_kernel.remove_abandoned_build_dirs(tmp)
-    assert sorted(p.name for p in tmp.iterdir()) == [".tmpBusy", ".tmpNeu", "erstes-netz-fortschritt-1.txt"]
+    assert sorted(p.name for p in tmp.iterdir()) == [".tmpBusy", ".tmpLeer", ".tmpNeu", "erstes-netz-fortschritt-1.txt"]
 
 
 def test_harvest_takes_over_the_cache_of_the_old_launcher(tmp_path):

@@ -252,9 +252,13 @@ def remove_abandoned_build_dirs(tmp):
     limit = time.time() - ABANDONED_DAYS * 86400
     for d in tmp.glob(".tmp*"):
         try:
-            newest = max(d.stat().st_mtime, (d / "src" / "lib.rs").stat().st_mtime)
+            newest = d.stat().st_mtime
         except OSError:
-            newest = 0 if d.is_dir() else time.time()
+            continue
+        try:
+            newest = max(newest, (d / "src" / "lib.rs").stat().st_mtime)
+        except OSError:
+            pass  # no cell compiled yet: the folder's own time counts
         if newest < limit:
             shutil.rmtree(d, ignore_errors=True)
 
@@ -371,7 +375,8 @@ def main(argv):
     for d in ["tmp", ".cargo"]:
         (base / d).mkdir(parents=True, exist_ok=True)
     remove_old_progress_files(base / "tmp")
-    remove_abandoned_build_dirs(base / "tmp")
+    if fcntl is not None:  # on Windows, kernels still compile in <base>/tmp
+        remove_abandoned_build_dirs(base / "tmp")
     copy_if_changed(HERE / "cargo-config.toml", base / ".cargo" / "config.toml")
     if fcntl is None:
         cache_home, tmp = base, None
