@@ -235,11 +235,17 @@ def open_view(base, stores):
 
 def copy_if_changed(source, target):
     """Copies atomically, so that a kernel starting at the same time never reads half a file."""
-    data = source.read_bytes()
+    write_if_changed(target, source.read_bytes())
+
+
+def write_if_changed(target, data, mode=None):
+    """Writes `data` (bytes) to `target` atomically, unless it already holds them."""
     if target.is_file() and target.read_bytes() == data:
         return
     tmp = target.with_name(f".{target.name}.{os.getpid()}")
     tmp.write_bytes(data)
+    if mode is not None:
+        tmp.chmod(mode)
     os.replace(tmp, target)
 
 
@@ -297,11 +303,7 @@ def cell_rustc(base):
         return None  # Windows: cells compile as evcxr sets them up
     script = base / "cell-rustc.sh"
     try:
-        if not (script.is_file() and script.read_text() == CELL_RUSTC):
-            tmp = script.with_name(f".{script.name}.{os.getpid()}")
-            tmp.write_text(CELL_RUSTC)
-            tmp.chmod(0o755)
-            os.replace(tmp, script)
+        write_if_changed(script, CELL_RUSTC.encode(), mode=0o755)
         # A folder mounted noexec would stop every cell: try it once.
         subprocess.run([str(script), "true"], check=True, timeout=30)
     except (OSError, subprocess.SubprocessError) as e:

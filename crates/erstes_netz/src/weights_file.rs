@@ -202,9 +202,8 @@ fn too_big(bytes: u64) -> String {
 /// The header is checked first (length, nesting, shape against the bytes
 /// present), so the data buffer is never larger than the input.
 fn read_f64_npy<D: Dimension>(bytes: &[u8]) -> std::result::Result<Array<f64, D>, String> {
-    let header_len = npy_header_len(bytes)?;
-    let field = if bytes[6] == 1 { 2 } else { 4 };
-    let header = Header::parse(&bytes[8 + field..header_len])?;
+    let dict = npy_header_dict(bytes)?;
+    let header = Header::parse(&bytes[dict.clone()])?;
     let little = match header.descr.as_str() {
         "<f8" => true,
         ">f8" => false,
@@ -226,7 +225,7 @@ fn read_f64_npy<D: Dimension>(bytes: &[u8]) -> std::result::Result<Array<f64, D>
         .shape
         .iter()
         .try_fold(8usize, |acc, &d| acc.checked_mul(d));
-    let data = &bytes[header_len..];
+    let data = &bytes[dict.end..];
     if expected != Some(data.len()) {
         return Err(format!(
             "Form {} braucht {} Bytes Daten, die Datei hat {}",
@@ -386,9 +385,9 @@ impl Literal<'_> {
     }
 }
 
-/// Length of magic, version, length field and header dictionary, checked
-/// against numpy's limits before the dictionary is parsed.
-fn npy_header_len(bytes: &[u8]) -> std::result::Result<usize, String> {
+/// Where the header dictionary lies in an `.npy` file (the data follows it),
+/// checked against numpy's limits before the dictionary is parsed.
+fn npy_header_dict(bytes: &[u8]) -> std::result::Result<std::ops::Range<usize>, String> {
     const MAGIC: &[u8] = b"\x93NUMPY";
     if !bytes.starts_with(MAGIC) || bytes.len() < 10 {
         return Err("keine .npy-Daten (Kennung \\x93NUMPY fehlt)".into());
@@ -401,8 +400,8 @@ fn npy_header_len(bytes: &[u8]) -> std::result::Result<usize, String> {
         ),
         v => return Err(format!("unbekannte .npy-Version {v}")),
     };
-    let header_len = 8 + field + dict_len;
-    if dict_len > MAX_HEADER_LEN || header_len > bytes.len() {
+    let dict = 8 + field..8 + field + dict_len;
+    if dict_len > MAX_HEADER_LEN || dict.end > bytes.len() {
         return Err(format!(
             "Kopf mit {dict_len} Bytes ist zu lang oder abgeschnitten (Datei: {} Bytes)",
             bytes.len()
@@ -410,7 +409,7 @@ fn npy_header_len(bytes: &[u8]) -> std::result::Result<usize, String> {
     }
     // A header deeper than numpy ever writes is refused before it is parsed.
     let mut depth = 0usize;
-    for &b in &bytes[8 + field..header_len] {
+    for &b in &bytes[dict.clone()] {
         match b {
             b'(' | b'[' | b'{' => depth += 1,
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
@@ -420,5 +419,5 @@ fn npy_header_len(bytes: &[u8]) -> std::result::Result<usize, String> {
             return Err("Kopf zu tief verschachtelt".into());
         }
     }
-    Ok(header_len)
+    Ok(dict)
 }
