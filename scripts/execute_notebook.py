@@ -106,7 +106,13 @@ def warm(notebook):
     cache = kernel_cache()
     start_kernel.harvest(cache)
     stale = stale_cache_entries(cache)
-    if stale:
+    if stale and start_kernel.removable_alone(cache / "store", stale) == stale:
+        # Typically the course crate of a clone deleted since: nothing else was
+        # compiled against it, so the rest of the store stays.
+        print(f"{len(stale)} veraltete Einträge im Übersetzungs-Cache (etwa aus einem gelöschten Klon) entfernt.")
+        for entry in stale:
+            shutil.rmtree(entry, ignore_errors=True)
+    elif stale:
         # Removing only the stale entries would keep crates compiled against
         # them, which no longer fit once those are compiled anew: start over.
         print(f"{len(stale)} veraltete Einträge im Übersetzungs-Cache: er wird neu aufgebaut (einige Minuten).")

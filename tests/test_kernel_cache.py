@@ -143,6 +143,31 @@ def test_stale_entries_are_unfinished_or_name_missing_files(tmp_path):
     assert start_kernel.stale_entries(tmp_path / "store") == [stale, unfinished]
 
 
+def test_a_stale_entry_goes_alone_only_if_nothing_was_compiled_against_it(tmp_path):
+    store = tmp_path / "store"
+    gone = [tmp_path / "deleted clone" / "lib.rs"]
+    make_entry(store, "dep", files=("libdep-1.rlib", "libdep-1.rmeta"))
+    user = make_entry(store, "user", files=("libuser-2.rlib",))
+    (user / "meta").write_text("--crate-name\nuser\n--extern\ndep=/tmp/.tmpA/target/debug/deps/libdep-1.rlib\n")
+    course = make_entry(store, "course", files=("liberstes_netz-9.rlib", "liberstes_netz-9.rmeta"), dep_inputs=gone)
+    stale = start_kernel.stale_entries(store)
+    assert stale == [course]
+    assert start_kernel.removable_alone(store, stale) == [course]
+    # a stale library that a kept entry names: the store has to be rebuilt
+    base = make_entry(store, "base", files=("libbase-3.rlib",), dep_inputs=gone)
+    top = make_entry(store, "top", files=("libtop-4.rlib",))
+    (top / "meta").write_text("--extern\nbase=/tmp/.tmpB/target/debug/deps/libbase-3.rlib\n")
+    stale = start_kernel.stale_entries(store)
+    assert stale == [base, course]
+    assert start_kernel.removable_alone(store, stale) == [course]
+    # stale entries compiled against each other go together
+    shutil.rmtree(top)
+    broken = make_entry(store, "broken", files=("libbroken-5.rlib",), finished=False)
+    (broken / "meta").write_text("--extern\nbase=/x/libbase-3.rlib\n")
+    stale = start_kernel.stale_entries(store)
+    assert start_kernel.removable_alone(store, stale) == stale == [base, broken, course]
+
+
 def test_the_profile_is_replaced_whole_never_half_written(tmp_path):
     source, target = tmp_path / "a.toml", tmp_path / "b.toml"
     source.write_text("x = 1\n")

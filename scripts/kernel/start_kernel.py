@@ -116,6 +116,30 @@ def stale_entries(store):
     return [e for e in sorted(store.glob("*")) if e.is_dir() and not is_complete(e)]
 
 
+def removable_alone(store, stale):
+    """Those of the `stale` entries that no other entry of `store` was compiled against.
+
+    An entry's `meta` (rustc's arguments) names the libraries it was compiled
+    against (`--extern name=…/libdep-<hash>.rlib`). The course crate built in a
+    clone that is gone since is such a leaf: it can go alone, and everything
+    else in the store stays valid. An entry others name must not go alone;
+    those others would no longer fit the crate once it is compiled anew.
+    """
+    stale = set(stale)
+    metas = []
+    for entry in store.glob("*"):
+        if entry.is_dir() and entry not in stale:
+            try:
+                metas.append((entry / "meta").read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                continue
+
+    def libraries(entry):
+        return [f.name for f in entry.iterdir() if f.suffix in (".rlib", ".rmeta", ".so", ".dylib", ".dll")]
+
+    return [e for e in sorted(stale) if not any(name in meta for name in libraries(e) for meta in metas)]
+
+
 class Lock:
     """An exclusive flock on a file; blocking unless wait=False."""
 
