@@ -256,12 +256,13 @@ def execute_once(hub, user, token, code, stall, timeout):
         requests.delete(f"{base}/api/kernels/{kernel_id}", headers=headers, timeout=60)
 
 
-def run_in_kernel(hub, user, token, code, stall=180, timeout=600):
+def run_in_kernel(hub, user, token, code, stall=90, timeout=600):
     """Starts a Rust kernel on the user's server through the proxy, runs code, returns its text output.
 
     A kernel that does not answer the cell at all within `stall` seconds (evcxr's
-    rare lost request, README „Wenn etwas schiefgeht“) is replaced once, as a
-    student would restart it; a second stall fails the test.
+    lost request, README „Wenn etwas schiefgeht“) is replaced once, as a student
+    would restart it; a second stall fails the test. evcxr reports "busy" as soon
+    as a request arrives, before compiling anything, so 90 s leave a wide margin.
     """
     try:
         return execute_once(hub, user, token, code, stall, timeout)
