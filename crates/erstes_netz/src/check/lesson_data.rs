@@ -25,16 +25,22 @@ pub(super) struct Prepared {
     pub(super) test_labels: Array1<usize>,
 }
 
-pub(super) fn prepared(name: &str) -> Result<Prepared, Verdict> {
-    match DataSource::find(&data_dir()).and_then(|s| s.load()) {
-        Ok(d) => Ok(Prepared {
+impl From<crate::Mnist> for Prepared {
+    fn from(d: crate::Mnist) -> Self {
+        Prepared {
             train_x: min_max(&d.train_images),
             train_y: one_hot_with_classes(&d.train_labels, OUTPUT),
             train_labels: d.train_labels,
             test_x: min_max(&d.test_images),
             test_y: one_hot_with_classes(&d.test_labels, OUTPUT),
             test_labels: d.test_labels,
-        }),
+        }
+    }
+}
+
+pub(super) fn prepared(name: &str) -> Result<Prepared, Verdict> {
+    match DataSource::find(&data_dir()).and_then(|s| s.load()) {
+        Ok(d) => Ok(Prepared::from(d)),
         Err(e) => Err(fail(
             name,
             &format!("die Daten für den Vergleich ließen sich nicht laden: {e}"),

@@ -147,21 +147,15 @@ mod tests {
     fn known_test_curve_is_a_live_run() {
         let curve = known_curve();
         assert_eq!(curve.len(), 30, "{KNOWN_CURVE}");
-        let d = DataSource::find(&data_dir()).expect("data folder");
-        let bundled = match d {
-            DataSource::Bundled { .. } => d,
-            _ => DataSource::Bundled {
-                train: data_dir().join(crate::data::BUNDLED_TRAIN),
-                test: data_dir().join(crate::data::BUNDLED_TEST),
-            },
+        // the bundled digits even where data/ also holds the full MNIST
+        let bundled = DataSource::Bundled {
+            train: data_dir().join(crate::data::BUNDLED_TRAIN),
+            test: data_dir().join(crate::data::BUNDLED_TEST),
         };
-        let m = bundled.load().expect("bundled digits");
-        let (train_x, test_x) = (min_max(&m.train_images), min_max(&m.test_images));
-        let train_y = one_hot_with_classes(&m.train_labels, OUTPUT);
-        let test_y = one_hot_with_classes(&m.test_labels, OUTPUT);
+        let d = Prepared::from(bundled.load().expect("bundled digits"));
         let (mut w, mut b) = lesson_start();
         for (epoch, &(known_loss, known_acc)) in curve.iter().enumerate() {
-            let (loss, acc) = crate::evaluate(&w, &b, &test_x, &test_y, &m.test_labels);
+            let (loss, acc) = crate::evaluate(&w, &b, &d.test_x, &d.test_y, &d.test_labels);
             let relative = (loss - known_loss).abs() / known_loss.abs();
             assert!(
                 relative < 1e-12,
@@ -169,7 +163,8 @@ mod tests {
                 epoch + 1
             );
             assert_eq!(acc, known_acc, "epoch {}", epoch + 1);
-            (w, b, _, _) = crate::train_epoch(w, b, &train_x, &train_y, &m.train_labels, KNOWN_LR);
+            (w, b, _, _) =
+                crate::train_epoch(w, b, &d.train_x, &d.train_y, &d.train_labels, KNOWN_LR);
         }
     }
 
