@@ -8,7 +8,9 @@
   (crates/erstes_netz/build.rs), so that an edited crate is never handed back
   from the cache in its old form;
 - on Linux and macOS, the cells' crate compiles without ThinLTO (a rustc wrapper
-  for Cargo's workspace members), so later cells reuse the earlier cells' code;
+  for Cargo's workspace members), so later cells reuse the earlier cells' code,
+  and a cell calling the notebook's own functions compiles in the incremental
+  folder of that set of functions (tests/test_cell_incremental.py);
 - on Linux, evcxr's own allocator keeps rust-analyzer off transparent huge
   pages (slow to hand out on the course's VMs), unless the user set otherwise.
 """
@@ -49,6 +51,8 @@ def test_kernel_json_starts_evcxr_through_the_course_script():
     assert os.path.basename(spec.argv[2]) == "evcxr_jupyter"
     profile = open(os.path.join(spec.resource_dir, "cargo-config.toml"), encoding="utf-8").read()
     assert profile == (ROOT / "scripts" / "kernel" / "cargo-config.toml").read_text(encoding="utf-8")
+    for helper in start_kernel.HELPERS:  # the cells' rustc wrapper takes them from beside start_kernel.py
+        assert open(os.path.join(spec.resource_dir, helper), "rb").read() == (ROOT / "scripts" / "kernel" / helper).read_bytes(), helper
 
 
 def test_later_cells_rebuild_no_crate(tmp_path):
@@ -80,7 +84,19 @@ def test_later_cells_rebuild_no_crate(tmp_path):
             run('println!("Wrapper: {:?}", std::env::var("CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER"));')
             # The build folder lies in the kernel's own folder, which goes with the kernel.
             run('println!("TMPDIR: {:?}", std::env::temp_dir());')
+            # A cell calling the notebook's own function compiles into the folder of
+            # that set of functions (cell_incremental.py), also after a cell without it.
+            run("fn verdoppelt(x: f64) -> f64 { 2.0 * x }")
+            run("verdoppelt(zahl)")
+            run("zahl + 1.0")
+            run("verdoppelt(zahl) + 1.0")
+            run(":last_compile_dir")
         later = log.read_text()[len(after_first) :]
+        # read before the kernel ends: its build folder goes with it
+        last_dir = re.findall(r"(/[^\s\"\\]+)", outputs[-1]) if os.name == "posix" else []
+        indexes = [i for d in last_dir for i in Path(d).glob("target/*/debug/incremental-cells/index.json")]
+        index = json.loads(indexes[0].read_text()) if indexes else {}
+        used_folders = {k: list((indexes[0].parent / v["dir"]).glob("ctx-*")) for k, v in index.items()}
         huge_kb = anon_huge_pages_kb(km.provisioner.process.pid)  # start_kernel.py exec'd evcxr: same pid
     finally:
         kc.stop_channels()
@@ -89,6 +105,10 @@ def test_later_cells_rebuild_no_crate(tmp_path):
     if os.name == "posix" and "CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER" not in os.environ:
         assert "cell-rustc.sh" in "".join(outputs), outputs[-2:]
         assert re.search(r"TMPDIR: .*/kernels/[^/]+/tmp", "".join(outputs)), outputs[-1]
+        assert "\"7.0\"" in "".join(outputs[-3:]), outputs[-3:]
+        assert indexes, f"kein incremental-cells/index.json im Build-Ordner: {outputs[-1]}"
+        assert list(index) == ["verdoppelt"], index
+        assert used_folders["verdoppelt"], "rustc hat den Ordner nicht benutzt"
     rebuilt = re.findall(r"Compiling (\S+)", later)
     assert not rebuilt, f"Zellen nach der ersten übersetzen Crates neu: {sorted(set(rebuilt))}"
     if huge_kb is not None:

@@ -5,7 +5,7 @@
         [--toolchain DIR] [--shared-store DIR] [--vendor DIR]
 
 `evcxr_jupyter --install` writes its kernelspec (logos, kernel.js); this script
-then adds start_kernel.py and cargo-config.toml beside it and points
+then adds start_kernel.py, its cell helpers and cargo-config.toml beside it and points
 kernel.json at the script, which starts evcxr_jupyter with the course's build
 profile. With --prefix (e.g. /opt/erstes-netz/venv) the kernelspec goes to
 PREFIX/share/jupyter/kernels/rust for all users; the user's own kernelspec is
@@ -72,7 +72,8 @@ def main(argv=None):
             data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
             kernel_dir = evcxr_kernelspec(evcxr, data_home)
             tmp_dir = kernel_dir
-        shutil.copy(HERE / "start_kernel.py", tmp_dir / "start_kernel.py")
+        for script in ["start_kernel.py", "cell_functions.awk", "cell_incremental.py"]:
+            shutil.copy(HERE / script, tmp_dir / script)
         profile = (HERE / "cargo-config.toml").read_text(encoding="utf-8")
         if args.vendor:
             profile += vendor_config(args.vendor.resolve())

@@ -32,6 +32,7 @@ import functools
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -315,10 +316,34 @@ def remove_old_progress_files(tmp):
 # the whole lesson 0.81 of the time. The price: without ThinLTO nothing is
 # inlined across the 16 codegen units, and an epoch of the lesson's own
 # functions is about 12 % slower (scripts/kernel/README.md).
+# Why the incremental folder per set of functions: see cell_incremental.py.
+# The cells' crate is `ctx`; its source is the argument ending in lib.rs.
 CELL_RUSTC = """#!/bin/sh
-# Written by start_kernel.py (erstes-netz); see there.
+# Written by start_kernel.py (erstes-netz); see there and cell_incremental.py.
+case " $* " in
+*" --crate-name ctx "*)
+  src= inc= dir=
+  for a; do
+    case $a in *lib.rs) src=$a ;; incremental=*) inc=${a#incremental=} ;; esac
+  done
+  if [ -n "$src" ] && [ -n "$inc" ]; then
+    used=$(awk -f {functions} "$src" 2>/dev/null)
+    if [ -n "$used" ] || [ -f "$inc-cells/last" ]; then
+      dir=$({python} -S {chooser} "$inc" $used </dev/null 2>/dev/null)
+    fi
+  fi
+  if [ -n "$dir" ]; then
+    for a; do
+      shift
+      case $a in incremental=*) a="incremental=$dir" ;; esac
+      set -- "$@" "$a"
+    done
+  fi
+  ;;
+esac
 exec "$@" -C lto=off
 """
+HELPERS = ["cell_functions.awk", "cell_incremental.py"]
 
 
 def cell_rustc(base):
@@ -326,8 +351,18 @@ def cell_rustc(base):
     if os.name != "posix":
         return None  # Windows: cells compile as evcxr sets them up
     script = base / "cell-rustc.sh"
+    for helper in HELPERS:
+        try:
+            copy_if_changed(HERE / helper, base / helper)
+        except OSError:
+            pass  # a kernelspec installed before them: the script keeps Cargo's folder
     try:
-        write_if_changed(script, CELL_RUSTC.encode(), mode=0o755)
+        text = (
+            CELL_RUSTC.replace("{python}", shlex.quote(sys.executable))
+            .replace("{functions}", shlex.quote(str(base / HELPERS[0])))
+            .replace("{chooser}", shlex.quote(str(base / HELPERS[1])))
+        )
+        write_if_changed(script, text.encode(), mode=0o755)
         # A folder mounted noexec would stop every cell: try it once.
         subprocess.run([str(script), "true"], check=True, timeout=30)
     except (OSError, subprocess.SubprocessError) as e:

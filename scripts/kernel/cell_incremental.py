@@ -1,0 +1,119 @@
+"""Picks rustc's incremental folder for a cell that calls the notebook's own functions.
+
+    python -S cell_incremental.py INCREMENTAL NAME…   (called by cell-rustc.sh)
+
+INCREMENTAL is the folder Cargo gave rustc (`-C incremental=…`), NAME… the
+notebook's functions the cell calls (cell_functions.awk). Prints the folder to
+use instead, or nothing to keep Cargo's.
+
+Why: rustc keeps only the last build's incremental state. A function a student
+defined is compiled only in cells that call it, so a cell that does not call
+`forward_pass` drops it, and the next cell that does compiles it and its ndarray
+code at opt-level 2 again (0.8–1.3 s in lesson 1). Cells that call the same
+set of functions therefore share a folder of their own; a new set starts
+from a copy of the folder whose set overlaps it most, or of Cargo's. The choice only decides
+what rustc can reuse: rustc checks everything it reuses, so any folder gives
+the same program. Cells that call none of them keep Cargo's folder.
+
+    python -S cell_incremental.py INCREMENTAL   (a cell without own functions)
+
+brings the state of the last cell with them into Cargo's folder, if that
+cell was the one before.
+"""
+
+import json
+import os
+import shutil
+import sys
+import time
+
+# Folders kept per build folder (about 10 MB each); the least recently used goes.
+MAX_FOLDERS = 8
+CELLS_CRATE = "ctx"  # evcxr's name for the crate of the cells
+LAST = "last"  # names the folder of the last cell with own functions, until the next cell without
+
+
+def choose(incremental, names, now=None):
+    """The incremental folder for a cell that calls `names`, or None for Cargo's own.
+
+    A cell without them (no `names`) right after one with them gets a copy of
+    that cell's state in Cargo's folder first: the code for the notebook's
+    variables changes from cell to cell, and the newest state has the most of it.
+    """
+    if not incremental:
+        return None
+    used = sorted(set(names))
+    base = incremental.rstrip("/\\") + "-cells"
+    last = os.path.join(base, LAST)
+    if not used:
+        if os.path.exists(last):
+            with open(last, encoding="utf-8") as f:
+                newest = f.read()
+            os.remove(last)
+            replace_cells_crate(newest, incremental)
+        return None
+    os.makedirs(base, exist_ok=True)
+    index_path = os.path.join(base, "index.json")
+    try:
+        with open(index_path, encoding="utf-8") as f:
+            index = json.load(f)
+        assert isinstance(index, dict)
+        assert all(isinstance(v["dir"], str) and isinstance(v["used"], (int, float)) for v in index.values())
+    except (OSError, ValueError, AssertionError, KeyError, TypeError):
+        index = {}
+    key = " ".join(used)
+    if key not in index:
+        taken = {v["dir"] for v in index.values()}
+        name = next(f"f{n}" for n in range(1, len(taken) + 2) if f"f{n}" not in taken)
+        folder = os.path.join(base, name)
+        shutil.rmtree(folder, ignore_errors=True)
+        best = max(index.items(), key=lambda kv: (len(set(kv[0].split()) & set(used)), kv[1]["used"]), default=None)
+        # None of its functions compiled yet: start from the newest state (the
+        # last cell's), whose code for the notebook's variables and common
+        # ndarray calls is closest; an empty folder compiled all of it again.
+        newest = incremental
+        if os.path.exists(last):
+            with open(last, encoding="utf-8") as f:
+                newest = f.read()
+        start = os.path.join(base, best[1]["dir"]) if best and set(best[0].split()) & set(used) else newest
+        try:
+            # from Cargo's folder only the cells' crate, not other crates' folders
+            shutil.copytree(start, folder, ignore=lambda d, names: [n for n in names if d == incremental and not n.startswith(CELLS_CRATE + "-")])
+        except OSError:
+            shutil.rmtree(folder, ignore_errors=True)
+        os.makedirs(folder, exist_ok=True)
+        index[key] = {"dir": name}
+        while len(index) > MAX_FOLDERS:
+            oldest = min((k for k in index if k != key), key=lambda k: index[k]["used"])
+            shutil.rmtree(os.path.join(base, index.pop(oldest)["dir"]), ignore_errors=True)
+    index[key]["used"] = time.time() if now is None else now
+    with open(index_path + ".tmp", "w", encoding="utf-8") as f:
+        json.dump(index, f)
+    os.replace(index_path + ".tmp", index_path)
+    folder = os.path.join(base, index[key]["dir"])
+    with open(last, "w", encoding="utf-8") as f:
+        f.write(folder)
+    return folder
+
+
+def replace_cells_crate(source, incremental):
+    """Cargo's folder gets the cells' crate state from `source` instead of its own."""
+    for name in os.listdir(incremental) if os.path.isdir(incremental) else []:
+        if name.startswith(CELLS_CRATE + "-"):
+            shutil.rmtree(os.path.join(incremental, name))
+    for name in os.listdir(source):
+        if name.startswith(CELLS_CRATE + "-"):
+            shutil.copytree(os.path.join(source, name), os.path.join(incremental, name))
+
+
+def main(argv):
+    try:
+        folder = choose(argv[0], argv[1:]) if argv else None
+    except Exception:  # noqa: BLE001 – any failure: Cargo's own folder, as without this script
+        folder = None
+    if folder:
+        print(folder)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
