@@ -77,6 +77,12 @@ def test_the_functions_a_cell_calls_are_found_and_nothing_else(tmp_path):
     assert called(tmp_path, "calc_loss(&forward_pass(&w, &b, &x), &y)") == ["calc_loss", "forward_pass"]
     # evcxr's own functions and names that only contain a function's name do not count
     assert called(tmp_path, "let sigmoid_x = 1;") == []
+    # other ways to define a function; a cell before any variable (no runtime module)
+    items = "pub(crate) fn eins() -> u8 { 1 }\npub async fn zwei() {}\nconst unsafe fn drei() {}\n"
+    cell = 'pub extern "C" fn run_user_code_1(\n) {\neins(); zwei(); drei();\n}\n'
+    (tmp_path / "lib.rs").write_text(items + cell, encoding="utf-8")
+    found = subprocess.run(["awk", "-f", str(KERNEL / "cell_functions.awk"), str(tmp_path / "lib.rs")], capture_output=True, text=True)
+    assert sorted(found.stdout.split()) == ["drei", "eins", "zwei"]
     (tmp_path / "lib.rs").write_text("fn forward_pass() {}\n", encoding="utf-8")  # no cell: nothing to go by
     assert subprocess.run(["awk", "-f", str(KERNEL / "cell_functions.awk"), str(tmp_path / "lib.rs")], capture_output=True, text=True).stdout == ""
 
@@ -134,24 +140,60 @@ def test_a_broken_index_starts_afresh_and_the_script_stays_silent(tmp_path, caps
     assert capsys.readouterr() == ("", "")
 
 
+def test_a_failed_copy_leaves_no_half_state_in_cargos_folder(tmp_path, monkeypatch):
+    incremental = tmp_path / "incremental"
+    (incremental / "ctx-alt" / "s-1").mkdir(parents=True)
+    folder = Path(cell_incremental.choose(str(incremental), ["sigmoid"]))
+    # the folder of the last cell has gone: Cargo's state stays as it was
+    (folder.parent / "last").write_text(str(tmp_path / "weg"))
+    with pytest.raises(FileNotFoundError):
+        cell_incremental.choose(str(incremental), [])
+    assert (incremental / "ctx-alt" / "s-1").is_dir()
+    # a copy that fails half-way: no state of the cells' crate at all, rather than half of one
+    for crate in ["ctx-a", "ctx-b"]:
+        (folder / crate / "s-1").mkdir(parents=True)
+        (folder / crate / "s-1" / "cgu.o").write_bytes(b"object")
+    (folder.parent / "last").write_text(str(folder))
+    real_replace, calls = os.replace, []
+
+    def failing_replace(a, b):
+        calls.append(b)
+        if len(calls) == 2:
+            raise OSError("Platte voll")
+        real_replace(a, b)
+
+    monkeypatch.setattr(cell_incremental.os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        cell_incremental.choose(str(incremental), [])
+    assert sorted(p.name for p in incremental.iterdir()) == []
+    monkeypatch.setattr(cell_incremental.os, "replace", real_replace)
+    (folder.parent / "last").write_text(str(folder))
+    assert cell_incremental.choose(str(incremental), []) is None
+    assert sorted(p.name for p in incremental.iterdir()) == sorted(p.name for p in folder.iterdir())
+    assert (incremental / "ctx-a" / "s-1" / "cgu.o").read_bytes() == b"object"
+
+
 @pytest.mark.skipif(os.name != "posix", reason="der Wrapper ist ein Shell-Skript")
 def test_the_wrapper_hands_rustc_the_chosen_folder_and_lto_off(tmp_path):
     script = start_kernel.cell_rustc(tmp_path)
     for helper in start_kernel.HELPERS:
         assert (tmp_path / helper).read_bytes() == (KERNEL / helper).read_bytes()
-    args = rustc_args(tmp_path, "forward_pass(&w, &b, &x)")
-    done = subprocess.run([script, "echo", *args], capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL)
-    chosen = tmp_path / "target" / "debug" / "incremental-cells" / "f1"
-    assert done.stdout.split() == [*args[:-1], f"incremental={chosen}", "-C", "lto=off"]
-    # a cell without the notebook's functions, another crate, and arguments with spaces pass unchanged
     show = [sys.executable, "-c", "import sys; print(sys.argv[1:])"]
+    args = rustc_args(tmp_path, "forward_pass(&w, &b, &x)") + ["--cfg", 'feature="a b"', "--cfg", "x=\n*"]
+    done = subprocess.run([script, *show, *args], capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL)
+    chosen = tmp_path / "target" / "debug" / "incremental-cells" / "f1"
+    expected = [f"incremental={chosen}" if a.startswith("incremental=") else a for a in args]
+    assert done.stdout.strip() == str([*expected, "-C", "lto=off"])
+    # a cell without the notebook's functions, another crate, and arguments with spaces pass unchanged
     for cell, crate in [("1 + 1", "ctx"), ("forward_pass(&w, &b, &x)", "erstes_netz")]:
         args = rustc_args(tmp_path, cell, crate) + ["--cfg", 'feature="a b"']
         done = subprocess.run([script, *show, *args], capture_output=True, text=True, check=True)
         assert done.stdout.strip() == str([*args, "-C", "lto=off"])
-    # without the helpers (a kernelspec from before them) the wrapper still runs, with Cargo's folder
-    for helper in start_kernel.HELPERS:
-        (tmp_path / helper).unlink()
+    # without the chooser, then without both helpers (a kernelspec from before them), the
+    # wrapper still runs, silently, with Cargo's folder
     args = rustc_args(tmp_path, "forward_pass(&w, &b, &x)")
-    done = subprocess.run([script, "echo", *args], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == [*args, "-C", "lto=off"] and done.stderr == ""
+    for helper in reversed(start_kernel.HELPERS):
+        (tmp_path / helper).unlink()
+        (chosen.parent / "last").write_text(str(chosen))
+        done = subprocess.run([script, "echo", *args], capture_output=True, text=True, check=True)
+        assert done.stdout.split() == [*args, "-C", "lto=off"] and done.stderr == ""

@@ -1,6 +1,6 @@
 """Picks rustc's incremental folder for a cell that calls the notebook's own functions.
 
-    python -S cell_incremental.py INCREMENTAL NAME…   (called by cell-rustc.sh)
+    python -I -S cell_incremental.py INCREMENTAL NAME…   (called by cell-rustc.sh)
 
 INCREMENTAL is the folder Cargo gave rustc (`-C incremental=…`), NAME… the
 notebook's functions the cell calls (cell_functions.awk). Prints the folder to
@@ -11,11 +11,12 @@ defined is compiled only in cells that call it, so a cell that does not call
 `forward_pass` drops it, and the next cell that does compiles it and its ndarray
 code at opt-level 2 again (0.8–1.3 s in lesson 1). Cells that call the same
 set of functions therefore share a folder of their own; a new set starts
-from a copy of the folder whose set overlaps it most, or of Cargo's. The choice only decides
-what rustc can reuse: rustc checks everything it reuses, so any folder gives
-the same program. Cells that call none of them keep Cargo's folder.
+from a copy of the folder whose set overlaps it most, or else of the newest
+state. The choice only decides what rustc can reuse, as long as no folder is
+left half-copied (see replace_cells_crate). Cells that call none of them keep
+Cargo's folder.
 
-    python -S cell_incremental.py INCREMENTAL   (a cell without own functions)
+    python -I -S cell_incremental.py INCREMENTAL   (a cell without own functions)
 
 brings the state of the last cell with them into Cargo's folder, if that
 cell was the one before.
@@ -24,6 +25,7 @@ cell was the one before.
 import json
 import os
 import shutil
+import signal
 import sys
 import time
 
@@ -31,6 +33,7 @@ import time
 MAX_FOLDERS = 8
 CELLS_CRATE = "ctx"  # evcxr's name for the crate of the cells
 LAST = "last"  # names the folder of the last cell with own functions, until the next cell without
+PARTIAL = ".partial-"  # a copy into Cargo's folder before it is complete
 
 
 def choose(incremental, names, now=None):
@@ -87,26 +90,47 @@ def choose(incremental, names, now=None):
             oldest = min((k for k in index if k != key), key=lambda k: index[k]["used"])
             shutil.rmtree(os.path.join(base, index.pop(oldest)["dir"]), ignore_errors=True)
     index[key]["used"] = time.time() if now is None else now
-    with open(index_path + ".tmp", "w", encoding="utf-8") as f:
-        json.dump(index, f)
-    os.replace(index_path + ".tmp", index_path)
+    write_atomically(index_path, json.dumps(index))
     folder = os.path.join(base, index[key]["dir"])
-    with open(last, "w", encoding="utf-8") as f:
-        f.write(folder)
+    write_atomically(last, folder)
     return folder
 
 
 def replace_cells_crate(source, incremental):
-    """Cargo's folder gets the cells' crate state from `source` instead of its own."""
-    for name in os.listdir(incremental) if os.path.isdir(incremental) else []:
-        if name.startswith(CELLS_CRATE + "-"):
-            shutil.rmtree(os.path.join(incremental, name))
-    for name in os.listdir(source):
-        if name.startswith(CELLS_CRATE + "-"):
-            shutil.copytree(os.path.join(source, name), os.path.join(incremental, name))
+    """Cargo's folder gets the cells' crate state from `source` instead of its own.
+
+    rustc checks its saved queries but only the presence of its saved object
+    files, so a half-copied folder must never stay: the copies go in under
+    temporary names first, and on any failure no state of the crate stays at all
+    (rustc then compiles the cell from scratch).
+    """
+    crate = [n for n in os.listdir(source) if n.startswith(CELLS_CRATE + "-")]
+    os.makedirs(incremental, exist_ok=True)
+    try:
+        for name in crate:
+            shutil.rmtree(os.path.join(incremental, PARTIAL + name), ignore_errors=True)
+            shutil.copytree(os.path.join(source, name), os.path.join(incremental, PARTIAL + name))
+        for name in os.listdir(incremental):
+            if name.startswith(CELLS_CRATE + "-"):
+                shutil.rmtree(os.path.join(incremental, name))
+        for name in crate:
+            os.replace(os.path.join(incremental, PARTIAL + name), os.path.join(incremental, name))
+    except BaseException:
+        for name in os.listdir(incremental):
+            if name.startswith((CELLS_CRATE + "-", PARTIAL)):
+                shutil.rmtree(os.path.join(incremental, name), ignore_errors=True)
+        raise
+
+
+def write_atomically(path, text):
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(path + ".tmp", path)
 
 
 def main(argv):
+    # Jupyter's interrupt reaches the kernel's whole process group: finish the copy.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         folder = choose(argv[0], argv[1:]) if argv else None
     except Exception:  # noqa: BLE001 – any failure: Cargo's own folder, as without this script

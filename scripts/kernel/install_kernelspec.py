@@ -26,6 +26,8 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from start_kernel import HELPERS  # noqa: E402 – the scripts the cells' rustc wrapper runs
 
 
 def vendor_config(vendor):
@@ -72,7 +74,7 @@ def main(argv=None):
             data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
             kernel_dir = evcxr_kernelspec(evcxr, data_home)
             tmp_dir = kernel_dir
-        for script in ["start_kernel.py", "cell_functions.awk", "cell_incremental.py"]:
+        for script in ["start_kernel.py", *HELPERS]:
             shutil.copy(HERE / script, tmp_dir / script)
         profile = (HERE / "cargo-config.toml").read_text(encoding="utf-8")
         if args.vendor:

@@ -329,7 +329,7 @@ case " $* " in
   if [ -n "$src" ] && [ -n "$inc" ]; then
     used=$(awk -f {functions} "$src" 2>/dev/null)
     if [ -n "$used" ] || [ -f "$inc-cells/last" ]; then
-      dir=$({python} -S {chooser} "$inc" $used </dev/null 2>/dev/null)
+      dir=$({python} -I -S {chooser} "$inc" $used </dev/null 2>/dev/null)
     fi
   fi
   if [ -n "$dir" ]; then
