@@ -87,6 +87,15 @@ impl Verdict {
 
     /// Shows the verdict in a Jupyter notebook running the evcxr kernel.
     pub fn evcxr_display(&self) {
+        // evcxr_jupyter sends printed lines from a thread of their own, and the
+        // cell's result as soon as the cell ends (after a 1 ms pause, core.rs).
+        // Under load the feedback line printed just before could follow the
+        // result and the kernel's "idle", and headless runs (nbclient, nbgrader)
+        // then lost it: seen once in a CI run, the check cell showed "0" without
+        // its ✏️ line. A short pause lets the line go out first.
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        std::thread::sleep(std::time::Duration::from_millis(25));
         let (color, text) = if self.passed {
             ("#1a7f37", "✅ Prüfung bestanden")
         } else {
