@@ -49,9 +49,8 @@ def choose(incremental, names, now=None):
     base = incremental.rstrip("/\\") + "-cells"
     last = os.path.join(base, LAST)
     if not used:
-        if os.path.exists(last):
-            with open(last, encoding="utf-8") as f:
-                newest = f.read()
+        newest = read_last(last)
+        if newest:
             os.remove(last)
             replace_cells_crate(newest, incremental)
         return None
@@ -70,15 +69,15 @@ def choose(incremental, names, now=None):
         name = next(f"f{n}" for n in range(1, len(taken) + 2) if f"f{n}" not in taken)
         folder = os.path.join(base, name)
         shutil.rmtree(folder, ignore_errors=True)
-        best = max(index.items(), key=lambda kv: (len(set(kv[0].split()) & set(used)), kv[1]["used"]), default=None)
+        overlap = lambda k: len(set(k.split()) & set(used))  # noqa: E731
+        best = max(index, key=lambda k: (overlap(k), index[k]["used"]), default=None)
         # None of its functions compiled yet: start from the newest state (the
         # last cell's), whose code for the notebook's variables and common
         # ndarray calls is closest; an empty folder compiled all of it again.
-        newest = incremental
-        if os.path.exists(last):
-            with open(last, encoding="utf-8") as f:
-                newest = f.read()
-        start = os.path.join(base, best[1]["dir"]) if best and set(best[0].split()) & set(used) else newest
+        if best is not None and overlap(best):
+            start = os.path.join(base, index[best]["dir"])
+        else:
+            start = read_last(last) or incremental
         try:
             # from Cargo's folder only the cells' crate, not other crates' folders
             shutil.copytree(start, folder, ignore=lambda d, names: [n for n in names if d == incremental and not n.startswith(CELLS_CRATE + "-")])
@@ -120,6 +119,15 @@ def replace_cells_crate(source, incremental):
             if name.startswith((CELLS_CRATE + "-", PARTIAL)):
                 shutil.rmtree(os.path.join(incremental, name), ignore_errors=True)
         raise
+
+
+def read_last(last):
+    """The folder of the last cell with own functions, or None."""
+    try:
+        with open(last, encoding="utf-8") as f:
+            return f.read() or None
+    except OSError:
+        return None
 
 
 def write_atomically(path, text):
