@@ -67,3 +67,34 @@ fn back_prop_lesson_network(b: Bencher) {
     let (z_1, a_1, y_hat) = forward_pass(&w, &bias, &x);
     b.bench(|| back_prop(&x, &z_1, &a_1, &y_hat, &y, &w));
 }
+
+// The three products with the 10 classes, as the students' own forward_pass
+// and back_prop call them through `matmul` (the command line fuses them into
+// its elementwise passes). Lesson 1's size: 8,000 images, hidden 200.
+const LESSON_IMAGES: usize = 8_000;
+
+fn hidden_activations() -> Array2<f64> {
+    let z: Array2<f64> = randn((LESSON_IMAGES, 200), &mut NumpyRng::seed(9));
+    sigmoid(&z)
+}
+
+#[divan::bench]
+fn matmul_thin_activations_times_weights(b: Bencher) {
+    let a_1 = hidden_activations();
+    let w_1: Array2<f64> = randn((10, 200), &mut NumpyRng::seed(10));
+    b.bench(|| matmul(&a_1, &w_1.t()));
+}
+
+#[divan::bench]
+fn matmul_thin_errors_times_weights(b: Bencher) {
+    let dz_2: Array2<f64> = randn((LESSON_IMAGES, 10), &mut NumpyRng::seed(11));
+    let w_1: Array2<f64> = randn((10, 200), &mut NumpyRng::seed(12));
+    b.bench(|| matmul(&dz_2, &w_1));
+}
+
+#[divan::bench]
+fn matmul_thin_errors_times_activations(b: Bencher) {
+    let a_1 = hidden_activations();
+    let dz_2: Array2<f64> = randn((LESSON_IMAGES, 10), &mut NumpyRng::seed(13));
+    b.bench(|| matmul(&dz_2.t(), &a_1));
+}

@@ -13,9 +13,10 @@
 
 use rayon::prelude::*;
 
+use super::row_dots::{RowDots, row_dots_for_cpu};
 use super::sigmoid::{Sigmoid, sigmoid_for_cpu};
 use super::thin::parts;
-use super::vector::{axpy, dot};
+use super::vector::axpy;
 
 /// Images per task in the forward pass.
 const ROWS_PER_TASK: usize = 256;
@@ -32,6 +33,7 @@ fn hidden_rows(
     hidden: usize,
     classes: usize,
     sigmoid: Sigmoid,
+    row_dots: RowDots,
 ) {
     let in_place = a_1.is_empty();
     for (i, (z, z2)) in z_1
@@ -50,13 +52,14 @@ fn hidden_rows(
             a
         };
         sigmoid(a);
-        for ((o, w), b) in z2.iter_mut().zip(w_1.chunks_exact(hidden)).zip(b_1) {
-            *o = dot(a, w) + b;
+        row_dots(z2, a, w_1);
+        for (o, b) in z2.iter_mut().zip(b_1) {
+            *o += b;
         }
     }
 }
 
-widest!(fn hidden_task(z_1: &mut [f64], a_1: &mut [f64], z_2: &mut [f64], b_0: &[f64], w_1: &[f64], b_1: &[f64], hidden: usize, classes: usize, sigmoid: Sigmoid) => hidden_rows);
+widest!(fn hidden_task(z_1: &mut [f64], a_1: &mut [f64], z_2: &mut [f64], b_0: &[f64], w_1: &[f64], b_1: &[f64], hidden: usize, classes: usize, sigmoid: Sigmoid, row_dots: RowDots) => hidden_rows);
 
 /// In one pass over the images: z₁ += b₀, a₁ = σ(z₁), z₂ = a₁·W₁ᵀ + b₁.
 /// `z_1` is rows × hidden, `w_1` classes × hidden (all row-major). With
@@ -82,9 +85,9 @@ pub(crate) fn hidden_layer(
     if hidden == 0 || classes == 0 {
         return z_2;
     }
-    let sigmoid = sigmoid_for_cpu();
+    let (sigmoid, row_dots) = (sigmoid_for_cpu(), row_dots_for_cpu());
     let task = |((z, a), z2): ((&mut [f64], &mut [f64]), &mut [f64])| {
-        hidden_task(z, a, z2, b_0, w_1, b_1, hidden, classes, sigmoid)
+        hidden_task(z, a, z2, b_0, w_1, b_1, hidden, classes, sigmoid, row_dots)
     };
     let (z_1, z_2_chunks) = (
         z_1.par_chunks_mut(ROWS_PER_TASK * hidden),

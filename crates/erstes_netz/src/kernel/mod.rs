@@ -18,6 +18,7 @@ mod vector;
 mod fused;
 mod pages;
 mod pair_sums;
+mod row_dots;
 mod sigmoid;
 mod sparse_left;
 mod sparse_right;

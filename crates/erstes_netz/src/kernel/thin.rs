@@ -7,7 +7,8 @@
 
 use rayon::prelude::*;
 
-use super::vector::{axpy, dot};
+use super::row_dots::row_dots_for_cpu;
+use super::vector::axpy;
 
 /// A dimension up to this size counts as small.
 pub(super) const THIN: usize = 16;
@@ -17,18 +18,8 @@ const ROWS_PER_TASK: usize = 512;
 /// order, so the result does not depend on the number of cores.
 pub(super) const PARTS: usize = 16;
 
-widest!(fn narrow_task(c: &mut [f64], a: &[f64], b_t: &[f64], k: usize, n: usize) => narrow_rows);
 widest!(fn short_task(c: &mut [f64], a: &[f64], b: &[f64], k: usize, n: usize) => short_rows);
 widest!(fn outer_task(c: &mut [f64], a_t: &[f64], b: &[f64], m: usize, n: usize) => outer_sums);
-
-#[inline(always)]
-fn narrow_rows(c: &mut [f64], a: &[f64], b_t: &[f64], k: usize, n: usize) {
-    for (c_row, a_row) in c.chunks_exact_mut(n).zip(a.chunks_exact(k)) {
-        for (cv, b_row) in c_row.iter_mut().zip(b_t.chunks_exact(k)) {
-            *cv = dot(a_row, b_row);
-        }
-    }
-}
 
 /// C (m × n) = A (m × k) · B for n ≤ THIN, with Bᵀ (n × k) given: C[i, c] = A[i, :] · Bᵀ[c, :].
 pub(super) fn few_columns(a: &[f64], b_t: &[f64], (m, k, n): (usize, usize, usize)) -> Vec<f64> {
@@ -37,9 +28,14 @@ pub(super) fn few_columns(a: &[f64], b_t: &[f64], (m, k, n): (usize, usize, usiz
     if n == 0 || k == 0 {
         return c;
     }
+    let row_dots = row_dots_for_cpu();
     c.par_chunks_mut(ROWS_PER_TASK * n)
         .zip(a.par_chunks(ROWS_PER_TASK * k))
-        .for_each(|(c, a)| narrow_task(c, a, b_t, k, n));
+        .for_each(|(c, a)| {
+            for (c_row, a_row) in c.chunks_exact_mut(n).zip(a.chunks_exact(k)) {
+                row_dots(c_row, a_row, b_t);
+            }
+        });
     c
 }
 
@@ -110,4 +106,40 @@ pub(super) fn parts(k: usize) -> Vec<std::ops::Range<usize>> {
     (0..k.div_ceil(part))
         .map(|p| p * part..((p + 1) * part).min(k))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::vector::dot;
+    use super::*;
+    use crate::{NumpyRng, randn};
+    use ndarray::Array2;
+
+    fn random(rows: usize, cols: usize, seed: u32) -> Vec<f64> {
+        let a: Array2<f64> = randn((rows, cols), &mut NumpyRng::seed(seed));
+        a.into_raw_vec_and_offset().0
+    }
+
+    /// Every n up to THIN and inner lengths around the eight-value chunks:
+    /// each entry has the bits of one `dot`, as before the columns were grouped.
+    #[test]
+    fn few_columns_gives_the_bits_of_one_dot_per_entry() {
+        for n in 1..=THIN {
+            for k in [1, 7, 8, 9, 200, 203] {
+                let m = 600 + n;
+                let (a, b_t) = (random(m, k, n as u32), random(n, k, 100 + k as u32));
+                let c = few_columns(&a, &b_t, (m, k, n));
+                for i in [0, 1, m / 2, m - 1] {
+                    for col in 0..n {
+                        let expected = dot(&a[i * k..(i + 1) * k], &b_t[col * k..(col + 1) * k]);
+                        assert_eq!(
+                            c[i * n + col].to_bits(),
+                            expected.to_bits(),
+                            "n {n}, k {k}, C[{i}, {col}]"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
