@@ -154,7 +154,7 @@ fi
 # -- the kernelspec "rust" for everyone (in the venv, so JupyterLab of every user finds it) ----
 "$PREFIX/venv/bin/python" "$ROOT/scripts/kernel/install_kernelspec.py" \
     --evcxr "$PREFIX/bin/evcxr_jupyter" --prefix "$PREFIX/venv" --python "$PREFIX/venv/bin/python" \
-    --toolchain "$PREFIX/rust" --shared-store "$SHARED/store" --vendor "$PREFIX/vendor"
+    --toolchain "$PREFIX/rust" --shared-store "$SHARED/store" --vendor "$PREFIX/vendor" --proxy
 
 # -- nbgrader: the exchange and the course id for everyone -----------------------------------
 mkdir -p "$EXCHANGE" /etc/jupyter

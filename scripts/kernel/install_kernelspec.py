@@ -27,7 +27,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from start_kernel import HELPERS  # noqa: E402 – the scripts the cells' rustc wrapper runs
+from start_kernel import HELPERS, PROXY  # noqa: E402 – the scripts the cells' rustc wrapper runs, the proxy
 
 
 def vendor_config(vendor):
@@ -57,6 +57,9 @@ def main(argv=None):
     parser.add_argument("--shared-store", type=Path, action="append", default=[], help="gemeinsamer Übersetzungs-Cache")
     parser.add_argument("--vendor", type=Path, help="Ordner von `cargo vendor` statt crates.io")
     parser.add_argument("--python", default=sys.executable, help="Python, das start_kernel.py ausführt")
+    parser.add_argument(
+        "--proxy", action="store_true", help="evcxr hinter einem Verbindungs-Proxy starten (braucht pyzmq in --python)"
+    )
     args = parser.parse_args(argv)
     if not args.evcxr:
         sys.exit("evcxr_jupyter nicht gefunden – erst scripts/install_kernel.sh ausführen.")
@@ -74,7 +77,7 @@ def main(argv=None):
             data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
             kernel_dir = evcxr_kernelspec(evcxr, data_home)
             tmp_dir = kernel_dir
-        for script in ["start_kernel.py", *HELPERS]:
+        for script in ["start_kernel.py", PROXY, *HELPERS]:
             shutil.copy(HERE / script, tmp_dir / script)
         profile = (HERE / "cargo-config.toml").read_text(encoding="utf-8")
         if args.vendor:
@@ -85,6 +88,8 @@ def main(argv=None):
             conf["toolchain"] = str(args.toolchain.resolve())
         if args.shared_store:
             conf["shared_stores"] = [str(s) for s in args.shared_store]
+        if args.proxy:
+            conf["proxy"] = True
         (tmp_dir / "kurs.json").unlink(missing_ok=True)
         if conf:
             (tmp_dir / "kurs.json").write_text(json.dumps(conf, indent=2) + "\n", encoding="utf-8")

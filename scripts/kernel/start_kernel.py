@@ -24,8 +24,9 @@ already read it. So no kernel writes to a cache another kernel reads:
   store (one rename per entry) and removes their folders.
 
 kurs.json beside this script (written by install_kernelspec.py, optional):
-{"toolchain": "/opt/…/rust", "shared_stores": ["/var/cache/erstes-netz/store"]};
-$ERSTES_NETZ_SHARED_STORES (folders separated by ":") replaces "shared_stores".
+{"toolchain": "/opt/…/rust", "shared_stores": ["/var/cache/erstes-netz/store"], "proxy": true};
+$ERSTES_NETZ_SHARED_STORES (folders separated by ":") replaces "shared_stores";
+with "proxy", evcxr runs behind kernel_proxy.py (ERSTES_NETZ_KERNEL_PROXY=0/1 overrides).
 """
 
 import functools
@@ -344,6 +345,8 @@ esac
 exec "$@" -C lto=off
 """
 HELPERS = ["cell_functions.awk", "cell_incremental.py"]
+# Beside start_kernel.py too: the connection proxy (kernel_proxy.py, kurs.json "proxy").
+PROXY = "kernel_proxy.py"
 
 
 def cell_rustc(base):
@@ -456,7 +459,26 @@ def main(argv):
         tmp.mkdir()
     env = kernel_env(base, conf, cache_home, cell_rustc(base), tmp)
     build_dir_lock = claim_build_dir(env)
+    if tmp is not None and wants_proxy(conf, args):
+        import kernel_proxy
+
+        status = kernel_proxy.run(evcxr, args, env, str(tmp))
+        sys.exit(status if status >= 0 else 128 - status)  # killed by a signal: as a shell reports it
     os.execve(evcxr, [evcxr, *args], env)
+
+
+def wants_proxy(conf, args):
+    """Whether evcxr runs behind kernel_proxy.py: where the kernelspec asks for it (or
+    ERSTES_NETZ_KERNEL_PROXY=1; =0 switches it off) and pyzmq is there."""
+    wanted = os.environ.get("ERSTES_NETZ_KERNEL_PROXY")
+    if not (conf.get("proxy") if wanted is None else wanted == "1") or "--control_file" not in args:
+        return False
+    try:
+        import zmq  # noqa: F401
+    except ImportError:
+        print("Hinweis: pyzmq fehlt, der Kernel läuft ohne Verbindungs-Proxy.", file=sys.stderr)
+        return False
+    return True
 
 
 if __name__ == "__main__":

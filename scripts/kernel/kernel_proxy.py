@@ -1,0 +1,125 @@
+"""A ZeroMQ proxy between Jupyter and evcxr_jupyter: evcxr sees one lasting peer per socket.
+
+Why: jupyter_server opens short-lived shell and control connections to a kernel
+for every new websocket (its "nudge") and closes them again. After a few
+thousand such connections evcxr_jupyter 0.22 (zeromq 0.6) answers no new shell
+connection any more, sometimes nothing at all - the hung kernels of the hub
+test (scripts/kernel/stress_connections.py reproduces it, README "Der Kernel
+antwortet gar nicht"). Behind this proxy evcxr only ever has its one connection
+per channel; the proxy (libzmq through pyzmq) takes the coming and going.
+
+Messages pass unchanged (signed with the same key): ROUTER <-> DEALER for
+shell, control, stdin and heartbeat, XPUB <-> XSUB for iopub. evcxr runs as a
+child in the same process group, so Jupyter's signals to the group reach it;
+signals sent to the proxy alone are passed on, and on Linux evcxr dies with the
+proxy. Used by start_kernel.py where the kernelspec asks for it (kurs.json
+"proxy") and pyzmq is installed.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+
+CHANNELS = ["shell", "control", "stdin", "hb"]
+
+
+def free_ports(count, host="127.0.0.1"):
+    """Ports that were free a moment ago (evcxr binds them right after)."""
+    socks = [socket.socket() for _ in range(count)]
+    try:
+        for s in socks:
+            s.bind((host, 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def inner_connection(outer):
+    """The connection for evcxr: the same key, new ports on the loopback interface."""
+    inner = dict(outer, transport="tcp", ip="127.0.0.1")
+    for name, port in zip([*CHANNELS, "iopub"], free_ports(len(CHANNELS) + 1)):
+        inner[f"{name}_port"] = port
+    return inner
+
+
+def write_private(path, data):
+    """Writes `data` as JSON readable by the owner only (it holds the signing key)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(data, f)
+
+
+def _die_with_parent():
+    # Linux: evcxr gets SIGKILL when the proxy ends, also when the proxy is killed.
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def run(evcxr, args, env, scratch):
+    """Starts evcxr behind the proxy and returns its exit status.
+
+    `args` hold `--control_file <Jupyter's connection file>`; evcxr gets a
+    connection file of its own in `scratch`.
+    """
+    import zmq
+
+    at = args.index("--control_file") + 1
+    with open(args[at], encoding="utf-8") as f:
+        outer = json.load(f)
+    inner = inner_connection(outer)
+    inner_file = os.path.join(scratch, f"verbindung-{os.getpid()}.json")
+    write_private(inner_file, inner)
+
+    def url(conf, name):
+        return f"{conf.get('transport', 'tcp')}://{conf['ip']}:{conf[f'{name}_port']}"
+
+    ctx = zmq.Context()
+    ctx.setsockopt(zmq.LINGER, 0)
+    pairs = []
+    for name in CHANNELS:
+        front, back = ctx.socket(zmq.ROUTER), ctx.socket(zmq.DEALER)
+        front.bind(url(outer, name))
+        back.connect(url(inner, name))
+        pairs.append((front, back))
+    front, back = ctx.socket(zmq.XPUB), ctx.socket(zmq.XSUB)
+    front.bind(url(outer, "iopub"))
+    back.connect(url(inner, "iopub"))
+    pairs.append((front, back))
+
+    child_args = [*args[:at], inner_file, *args[at + 1 :]]
+    # close_fds=False: evcxr keeps the locks start_kernel.py made inheritable, as with exec.
+    preexec = _die_with_parent if sys.platform.startswith("linux") else None
+    child = subprocess.Popen([evcxr, *child_args], env=env, close_fds=False, preexec_fn=preexec)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(sig, lambda signum, _frame: child.send_signal(signum))
+
+    def forward():
+        poller = zmq.Poller()
+        other = {}
+        for a, b in pairs:
+            poller.register(a, zmq.POLLIN)
+            poller.register(b, zmq.POLLIN)
+            other[a], other[b] = b, a
+        try:
+            while True:
+                for sock, _ in poller.poll():
+                    other[sock].send_multipart(sock.recv_multipart(copy=False), copy=False)
+        except zmq.ContextTerminated:
+            pass
+
+    threading.Thread(target=forward, daemon=True).start()
+    status = child.wait()
+    try:
+        os.unlink(inner_file)
+    except OSError:
+        pass
+    return status

@@ -1,0 +1,116 @@
+"""The connection proxy in front of evcxr_jupyter (scripts/kernel/kernel_proxy.py).
+
+Without it, evcxr_jupyter 0.22 stopped answering new shell connections after
+2,900-4,230 short-lived connections in five of five runs (as jupyter_server
+opens them for every websocket); the hub test met such hung kernels at start.
+Here a kernelspec with the proxy switched on must:
+- run cells and deliver their output (iopub through the proxy);
+- answer 8,000 short-lived shell and control connections, each one;
+- take evcxr with it when the proxy is killed (no orphaned kernel).
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+pytestmark = [
+    pytest.mark.skipif(shutil.which("evcxr_jupyter") is None, reason="evcxr_jupyter fehlt – `make setup` installiert es"),
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="der Proxy-Test liest /proc"),
+]
+zmq = pytest.importorskip("zmq")
+
+KERNEL = ROOT / "scripts" / "kernel"
+
+
+@pytest.fixture
+def proxied_kernel(tmp_path, monkeypatch):
+    spec = tmp_path / "kernels" / "rust-proxy"
+    spec.mkdir(parents=True)
+    for name in ["start_kernel.py", "kernel_proxy.py", "cell_functions.awk", "cell_incremental.py", "cargo-config.toml"]:
+        shutil.copy(KERNEL / name, spec / name)
+    evcxr = str(Path(shutil.which("evcxr_jupyter")).resolve())
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, str(spec / "start_kernel.py"), evcxr, "--control_file", "{connection_file}"],
+                "display_name": "Rust (Proxy-Test)",
+                "language": "rust",
+                "interrupt_mode": "message",
+                "env": {"ERSTES_NETZ_KERNEL_PROXY": "1"},
+            }
+        )
+    )
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    from jupyter_client.manager import KernelManager
+
+    km = KernelManager(kernel_name="rust-proxy")
+    km.start_kernel(cwd=str(tmp_path), env=dict(os.environ, RUST_BACKTRACE="0"))
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=120)
+        yield km, kc
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def children(pid):
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def alive(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_cells_connections_and_the_end_pass_through_the_proxy(proxied_kernel):
+    km, kc = proxied_kernel
+    outputs = []
+    reply = kc.execute_interactive(
+        'println!("hallo aus evcxr"); 6 * 7',
+        output_hook=lambda m: outputs.append(json.dumps(m["content"])),
+        timeout=300,
+    )
+    assert reply["content"]["status"] == "ok", outputs
+    assert "hallo aus evcxr" in "".join(outputs) and "42" in "".join(outputs), outputs
+
+    proxy = km.provisioner.process.pid
+    evcxr = [p for p in children(proxy) if "evcxr" in Path(f"/proc/{p}/comm").read_text()]
+    assert len(evcxr) == 1, f"kein evcxr unter dem Proxy {proxy}: {children(proxy)}"
+
+    session = km.session
+    for n in range(8000):
+        shell, control = km.connect_shell(), km.connect_control()
+        session.send(shell, "kernel_info_request", {})
+        session.send(control, "kernel_info_request", {})
+        answered = shell.poll(10_000) and control.poll(10_000)
+        shell.close(linger=0)
+        control.close(linger=0)
+        assert answered, f"neue Verbindung ohne Antwort nach {n} Runden"
+    reply = kc.execute_interactive("1 + 1", timeout=120)
+    assert reply["content"]["status"] == "ok"
+
+    os.kill(proxy, signal.SIGKILL)
+    deadline = time.time() + 20
+    while alive(evcxr[0]) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not alive(evcxr[0]), "evcxr läuft nach dem Ende des Proxys weiter"
+
+
+def test_kernelspec_of_the_hub_asks_for_the_proxy():
+    text = (ROOT / "scripts" / "hub" / "install_hub.sh").read_text()
+    install = text[text.index("install_kernelspec.py") :].split("\n\n")[0]
+    assert "--proxy" in install, install
