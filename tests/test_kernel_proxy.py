@@ -88,6 +88,8 @@ def test_cells_connections_and_the_end_pass_through_the_proxy(proxied_kernel):
     assert "hallo aus evcxr" in "".join(outputs) and "42" in "".join(outputs), outputs
 
     proxy = km.provisioner.process.pid
+    # evcxr starts its runtime as a child of its own: the proxy must be Python, evcxr below it.
+    assert "start_kernel.py" in Path(f"/proc/{proxy}/cmdline").read_text(), "kein Proxy vor evcxr"
     evcxr = [p for p in children(proxy) if "evcxr" in Path(f"/proc/{p}/comm").read_text()]
     assert len(evcxr) == 1, f"kein evcxr unter dem Proxy {proxy}: {children(proxy)}"
 
@@ -100,6 +102,8 @@ def test_cells_connections_and_the_end_pass_through_the_proxy(proxied_kernel):
         shell.close(linger=0)
         control.close(linger=0)
         assert answered, f"neue Verbindung ohne Antwort nach {n} Runden"
+        while kc.iopub_channel.msg_ready():  # read the status messages, as a frontend does
+            kc.get_iopub_msg(timeout=1)
     reply = kc.execute_interactive("1 + 1", timeout=120)
     assert reply["content"]["status"] == "ok"
 

@@ -54,18 +54,24 @@ def write_private(path, data):
         json.dump(data, f)
 
 
-def _die_with_parent():
-    # Linux: evcxr gets SIGKILL when the proxy ends, also when the proxy is killed.
+def _death_signal():
+    """A function for the child that asks Linux to kill it when the proxy ends, or None.
+
+    Looked up here, before the fork: the child may only make the call itself."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         import ctypes
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
-        pass
+        return None
+    return lambda: prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def run(evcxr, args, env, scratch):
-    """Starts evcxr behind the proxy and returns its exit status.
+    """Starts evcxr behind the proxy and returns its exit status, or None for a
+    connection the proxy does not handle (not tcp): then the caller starts evcxr itself.
 
     `args` hold `--control_file <Jupyter's connection file>`; evcxr gets a
     connection file of its own in `scratch`.
@@ -75,48 +81,52 @@ def run(evcxr, args, env, scratch):
     at = args.index("--control_file") + 1
     with open(args[at], encoding="utf-8") as f:
         outer = json.load(f)
+    if outer.get("transport", "tcp") != "tcp":
+        return None
     inner = inner_connection(outer)
     inner_file = os.path.join(scratch, f"verbindung-{os.getpid()}.json")
     write_private(inner_file, inner)
 
-    def url(conf, name):
-        return f"{conf.get('transport', 'tcp')}://{conf['ip']}:{conf[f'{name}_port']}"
-
-    ctx = zmq.Context()
-    ctx.setsockopt(zmq.LINGER, 0)
-    pairs = []
-    for name in CHANNELS:
-        front, back = ctx.socket(zmq.ROUTER), ctx.socket(zmq.DEALER)
-        front.bind(url(outer, name))
-        back.connect(url(inner, name))
-        pairs.append((front, back))
-    front, back = ctx.socket(zmq.XPUB), ctx.socket(zmq.XSUB)
-    front.bind(url(outer, "iopub"))
-    back.connect(url(inner, "iopub"))
-    pairs.append((front, back))
-
-    child_args = [*args[:at], inner_file, *args[at + 1 :]]
+    # evcxr first, before libzmq starts threads of its own in this process.
     # close_fds=False: evcxr keeps the locks start_kernel.py made inheritable, as with exec.
-    preexec = _die_with_parent if sys.platform.startswith("linux") else None
-    child = subprocess.Popen([evcxr, *child_args], env=env, close_fds=False, preexec_fn=preexec)
+    child_args = [*args[:at], inner_file, *args[at + 1 :]]
+    child = subprocess.Popen([evcxr, *child_args], env=env, close_fds=False, preexec_fn=_death_signal())
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT):
         signal.signal(sig, lambda signum, _frame: child.send_signal(signum))
 
-    def forward():
-        poller = zmq.Poller()
-        other = {}
-        for a, b in pairs:
-            poller.register(a, zmq.POLLIN)
-            poller.register(b, zmq.POLLIN)
-            other[a], other[b] = b, a
+    def url(conf, name):
+        return f"tcp://{conf['ip']}:{conf[f'{name}_port']}"
+
+    ctx = zmq.Context()
+    ctx.setsockopt(zmq.LINGER, 0)
+    # evcxr sends an input request on stdin to the sender of the shell request:
+    # both inner sockets need the same identity for it to find its way back.
+    me = f"erstes-netz-proxy-{os.getpid()}".encode()
+    pairs = []
+    for name in CHANNELS:
+        front, back = ctx.socket(zmq.ROUTER), ctx.socket(zmq.DEALER)
+        if name in ("shell", "stdin"):
+            back.setsockopt(zmq.ROUTING_ID, me)
+        front.bind(url(outer, name))
+        back.connect(url(inner, name))
+        pairs.append((name, front, back))
+    front, back = ctx.socket(zmq.XPUB), ctx.socket(zmq.XSUB)
+    front.bind(url(outer, "iopub"))
+    back.connect(url(inner, "iopub"))
+    pairs.append(("iopub", front, back))
+
+    def forward(name, front, back):
+        # One thread per channel, so that a full queue on one channel stalls no other.
         try:
-            while True:
-                for sock, _ in poller.poll():
-                    other[sock].send_multipart(sock.recv_multipart(copy=False), copy=False)
+            zmq.proxy(front, back)
         except zmq.ContextTerminated:
             pass
+        except BaseException as e:  # a dead channel would look like a hung kernel: end it visibly
+            print(f"Verbindungs-Proxy: Kanal {name} ausgefallen ({e!r}); der Kernel wird beendet.", file=sys.stderr)
+            child.kill()
 
-    threading.Thread(target=forward, daemon=True).start()
+    for pair in pairs:
+        threading.Thread(target=forward, args=pair, daemon=True).start()
     status = child.wait()
     try:
         os.unlink(inner_file)

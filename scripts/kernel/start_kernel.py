@@ -463,7 +463,8 @@ def main(argv):
         import kernel_proxy
 
         status = kernel_proxy.run(evcxr, args, env, str(tmp))
-        sys.exit(status if status >= 0 else 128 - status)  # killed by a signal: as a shell reports it
+        if status is not None:
+            sys.exit(status if status >= 0 else 128 - status)  # killed by a signal: as a shell reports it
     os.execve(evcxr, [evcxr, *args], env)
 
 
@@ -474,9 +475,10 @@ def wants_proxy(conf, args):
     if not (conf.get("proxy") if wanted is None else wanted == "1") or "--control_file" not in args:
         return False
     try:
+        import kernel_proxy  # noqa: F401 – missing beside a kernelspec installed before it
         import zmq  # noqa: F401
-    except ImportError:
-        print("Hinweis: pyzmq fehlt, der Kernel läuft ohne Verbindungs-Proxy.", file=sys.stderr)
+    except ImportError as e:
+        print(f"Hinweis: Der Kernel läuft ohne Verbindungs-Proxy ({e}).", file=sys.stderr)
         return False
     return True
 
