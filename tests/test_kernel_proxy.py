@@ -29,13 +29,15 @@ pytestmark = [
 zmq = pytest.importorskip("zmq")
 
 KERNEL = ROOT / "scripts" / "kernel"
+sys.path.insert(0, str(KERNEL))
+import start_kernel  # noqa: E402 – which files a kernelspec holds beside it
 
 
 @pytest.fixture
 def proxied_kernel(tmp_path, monkeypatch):
     spec = tmp_path / "kernels" / "rust-proxy"
     spec.mkdir(parents=True)
-    for name in ["start_kernel.py", "kernel_proxy.py", "cell_functions.awk", "cell_incremental.py", "cargo-config.toml"]:
+    for name in ["start_kernel.py", start_kernel.PROXY, *start_kernel.HELPERS, "cargo-config.toml"]:
         shutil.copy(KERNEL / name, spec / name)
     evcxr = str(Path(shutil.which("evcxr_jupyter")).resolve())
     (spec / "kernel.json").write_text(
