@@ -11,6 +11,12 @@
 //! each image with the one whose nonzero pixels overlap its own most
 //! ([`pairs_by_overlap`]) instead of with its neighbour cuts that work; every
 //! image keeps its own sums, so the result stays the same, bit for bit.
+//!
+//! The output is not cleared in advance: each task clears its 64 rows just
+//! before it adds to them, while they are in its cache, instead of `calloc`
+//! clearing all of it in a pass of its own (`pages::uninit`). Measured with
+//! `--profile` on a Zen 4, 4–5 alternating runs: x·W₀ᵀ 256 → 242 ms per
+//! Fashion-MNIST epoch, 138 → 132 ms on the tiled MNIST digits.
 
 use rayon::prelude::*;
 
@@ -33,13 +39,16 @@ pub(super) fn product(
     assert!(x.len() == m * k && d.len() == k * n, "factor sizes");
     let tiles = Tiles::of(d, k, n);
     let blocks = k.div_ceil(KB);
-    let mut c = super::zeroed(m * n);
-    if n == 0 {
-        return c;
+    if m == 0 || n == 0 {
+        return Vec::new();
     }
-    c.par_chunks_mut(ROWS_PER_TASK * n)
+    // Each task clears its own rows just before it adds to them (pages.rs).
+    let mut c = super::uninit(m * n);
+    c.spare_capacity_mut()[..m * n]
+        .par_chunks_mut(ROWS_PER_TASK * n)
         .enumerate()
         .for_each(|(task, c_rows)| {
+            let c_rows = super::zero_fill(c_rows);
             let rows = c_rows.len() / n;
             let x = &x[task * ROWS_PER_TASK * k..][..rows * k];
             let mut row_bits = vec![0u64; rows * blocks];
@@ -83,6 +92,9 @@ pub(super) fn product(
                 }
             }
         });
+    // SAFETY: the tasks' chunks cover all m · n values, and each task filled
+    // its chunk (zero_fill) before anything else.
+    unsafe { c.set_len(m * n) };
     c
 }
 
