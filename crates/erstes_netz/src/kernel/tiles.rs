@@ -21,19 +21,36 @@ pub(super) struct Tiles {
 
 impl Tiles {
     /// The tiles of the row-major `rows × cols` matrix `d`, copied on all cores.
+    ///
+    /// Each row of a tile is written once, values and zero padding, into
+    /// memory that was not cleared before: dz₁ᵀ·x makes new tiles for every
+    /// panel of 512 images (1.3 MB each, 154 MB per Fashion-MNIST epoch).
+    /// Measured with `--profile` on a Zen 4 against clearing first, 3
+    /// comparisons of 4–6 alternating runs: dz₁ᵀ·x 251/280 → 241/266 ms per
+    /// Fashion-MNIST epoch, 146 → 138 ms on the tiled MNIST digits.
     pub fn of(d: &[f64], rows: usize, cols: usize) -> Tiles {
         assert_eq!(d.len(), rows * cols, "dense matrix size");
         let tiles = cols.div_ceil(NB);
-        let mut data = vec![0.0; tiles * rows * NB];
-        if rows > 0 {
-            data.par_chunks_mut(rows * NB)
+        let len = tiles * rows * NB;
+        let mut data = Vec::with_capacity(len);
+        if len > 0 {
+            data.spare_capacity_mut()[..len]
+                .par_chunks_mut(rows * NB)
                 .enumerate()
                 .for_each(|(t, tile)| {
                     let (c0, w) = (t * NB, NB.min(cols - t * NB));
                     for (r, dst) in tile.chunks_exact_mut(NB).enumerate() {
-                        dst[..w].copy_from_slice(&d[r * cols + c0..r * cols + c0 + w]);
+                        for (o, &v) in dst[..w]
+                            .iter_mut()
+                            .zip(&d[r * cols + c0..r * cols + c0 + w])
+                        {
+                            o.write(v);
+                        }
+                        dst[w..].fill(std::mem::MaybeUninit::new(0.0));
                     }
                 });
+            // SAFETY: the tiles cover all len values, each row written in full just above.
+            unsafe { data.set_len(len) };
         }
         Tiles { data, rows, cols }
     }
