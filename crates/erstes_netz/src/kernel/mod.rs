@@ -31,7 +31,7 @@ use ndarray::{Array2, ArrayRef2, ArrayView2};
 
 pub(crate) use fused::{hidden_gradients, hidden_layer};
 pub(crate) use pages::zeroed;
-use pages::{uninit, zero_fill};
+use pages::zeroed_in_parts;
 use thin::THIN;
 
 /// Below this many multiply-adds, the plain product is fastest.

@@ -23,6 +23,8 @@
 
 use std::mem::MaybeUninit;
 
+use rayon::prelude::*;
+
 /// From this size on, an array is worth advising (numpy's limit: 4 MiB).
 const ADVISE_FROM: usize = 4 << 20;
 
@@ -35,27 +37,38 @@ pub(crate) fn zeroed(len: usize) -> Vec<f64> {
     v
 }
 
-/// An empty vector with room for `len` values, advised like [`zeroed`], for
-/// an output whose parts are filled by the tasks that compute them
-/// ([`zero_fill`]).
+/// A new vector of `len` values, advised like [`zeroed`], made in parts of
+/// `part` values on all cores: each part is set to zeros, then `work(i, part)`
+/// computes part i in it.
 ///
-/// Why: a large block that the allocator hands out again (it keeps freed
-/// memory, [`crate::keep_freed_memory`]) must be cleared by `calloc` in one
-/// pass over the whole array before any task starts; the task then brings
-/// every line back from memory. Cleared by the task just before it adds to
-/// it, the part is in its cache. Measured for x·W₀ᵀ (README, "Geschwindigkeit").
-pub(crate) fn uninit(len: usize) -> Vec<f64> {
-    let v = Vec::with_capacity(len);
+/// Why not [`zeroed`]: a large block that the allocator hands out again (it
+/// keeps freed memory, [`crate::keep_freed_memory`]) is cleared by `calloc` in
+/// one pass over the whole array before any task starts, and each task then
+/// brings its part back from memory. Cleared by the task just before it adds
+/// to it, the part is in its cache. Measured for x·W₀ᵀ (`sparse_left.rs`).
+pub(crate) fn zeroed_in_parts<F>(len: usize, part: usize, work: F) -> Vec<f64>
+where
+    F: Fn(usize, &mut [f64]) + Sync,
+{
+    let mut v = Vec::with_capacity(len);
     advise_huge_pages(v.as_ptr(), len);
+    if len > 0 {
+        v.spare_capacity_mut()[..len]
+            .par_chunks_mut(part)
+            .enumerate()
+            .for_each(|(i, part)| {
+                part.fill(MaybeUninit::new(0.0));
+                // SAFETY: every element was written just above, and
+                // MaybeUninit<f64> has the layout of f64.
+                work(i, unsafe {
+                    &mut *(part as *mut [MaybeUninit<f64>] as *mut [f64])
+                });
+            });
+    }
+    // SAFETY: the parts cover the first len values, and each was written
+    // (zeros) before its work ran; a panic in a part never gets here.
+    unsafe { v.set_len(len) };
     v
-}
-
-/// Writes zeros into a part of [`uninit`]'s spare capacity and returns it as values.
-pub(crate) fn zero_fill(part: &mut [MaybeUninit<f64>]) -> &mut [f64] {
-    part.fill(MaybeUninit::new(0.0));
-    // SAFETY: every element was written just above, and MaybeUninit<f64> has
-    // the layout of f64.
-    unsafe { &mut *(part as *mut [MaybeUninit<f64>] as *mut [f64]) }
 }
 
 /// Advises the `len` values of the allocation at `start` (none need be written yet).
@@ -95,15 +108,28 @@ mod tests {
     }
 
     #[test]
-    fn zero_fill_clears_whatever_the_memory_held() {
-        let mut v = vec![f64::NAN; 1000];
-        v.clear();
-        let spare = &mut v.spare_capacity_mut()[..700];
-        let filled = zero_fill(spare);
-        assert_eq!(filled.len(), 700);
-        assert!(filled.iter().all(|&x| x == 0.0 && x.is_sign_positive()));
-        let room = uninit(ADVISE_FROM / 8 + 3);
-        assert!(room.is_empty() && room.capacity() >= ADVISE_FROM / 8 + 3);
+    fn parts_start_as_zeros_whatever_the_memory_held() {
+        for (len, part) in [(0, 5), (7, 3), (ADVISE_FROM / 8 + 3, 1000)] {
+            // freed memory full of NaN, which the allocator may hand out again
+            drop(vec![f64::NAN; len]);
+            let seen = std::sync::Mutex::new(Vec::new());
+            let v = zeroed_in_parts(len, part, |i, values| {
+                assert!(values.iter().all(|&x| x == 0.0 && x.is_sign_positive()));
+                seen.lock().unwrap().push((i, values.len()));
+                values[0] = i as f64 + 1.0;
+            });
+            assert_eq!(v.len(), len);
+            let mut seen = seen.into_inner().unwrap();
+            seen.sort();
+            let expected: Vec<_> = (0..len.div_ceil(part))
+                .map(|i| (i, part.min(len - i * part)))
+                .collect();
+            assert_eq!(seen, expected, "len {len}, parts of {part}");
+            for (i, chunk) in v.chunks(part).enumerate() {
+                assert_eq!(chunk[0], i as f64 + 1.0);
+                assert!(chunk[1..].iter().all(|&x| x == 0.0));
+            }
+        }
     }
 
     #[cfg(all(target_os = "linux", target_env = "gnu"))]

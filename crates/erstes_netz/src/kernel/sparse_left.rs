@@ -12,13 +12,12 @@
 //! ([`pairs_by_overlap`]) instead of with its neighbour cuts that work; every
 //! image keeps its own sums, so the result stays the same, bit for bit.
 //!
-//! The output is not cleared in advance: each task clears its 64 rows just
-//! before it adds to them, while they are in its cache, instead of `calloc`
-//! clearing all of it in a pass of its own (`pages::uninit`). Measured with
-//! `--profile` on a Zen 4, 4–5 alternating runs: x·W₀ᵀ 256 → 242 ms per
-//! Fashion-MNIST epoch, 138 → 132 ms on the tiled MNIST digits.
-
-use rayon::prelude::*;
+//! The output is not cleared in advance: each task's 64 rows are cleared
+//! just before it adds to them, while they are in its cache, instead of
+//! `calloc` clearing all of it in a pass of its own
+//! (`pages::zeroed_in_parts`). Measured with `--profile` on a Zen 4, 4–5
+//! alternating runs: x·W₀ᵀ 256 → 242 ms per Fashion-MNIST epoch, 138 → 132 ms
+//! on the tiled MNIST digits.
 
 use super::pair_sums::{Kernel, Pair, ZERO, row_masks};
 use super::tiles::Tiles;
@@ -39,63 +38,54 @@ pub(super) fn product(
     assert!(x.len() == m * k && d.len() == k * n, "factor sizes");
     let tiles = Tiles::of(d, k, n);
     let blocks = k.div_ceil(KB);
-    if m == 0 || n == 0 {
+    if n == 0 {
         return Vec::new();
     }
-    // Each task clears its own rows just before it adds to them (pages.rs).
-    let mut c = super::uninit(m * n);
-    c.spare_capacity_mut()[..m * n]
-        .par_chunks_mut(ROWS_PER_TASK * n)
-        .enumerate()
-        .for_each(|(task, c_rows)| {
-            let c_rows = super::zero_fill(c_rows);
-            let rows = c_rows.len() / n;
-            let x = &x[task * ROWS_PER_TASK * k..][..rows * k];
-            let mut row_bits = vec![0u64; rows * blocks];
-            for (r, bits) in row_bits.chunks_exact_mut(blocks).enumerate() {
-                row_masks(&x[r * k..(r + 1) * k], None, bits);
-            }
-            let pairs = if kernel.pairs {
-                pairs_by_overlap(&row_bits, blocks)
-            } else {
-                (0..rows).map(|r| (r, None)).collect()
-            };
-            let masks: Vec<u64> = pairs
-                .iter()
-                .flat_map(|&(r1, r2)| {
-                    let b1 = &row_bits[r1 * blocks..(r1 + 1) * blocks];
-                    let b2 = r2.map(|r2| &row_bits[r2 * blocks..(r2 + 1) * blocks]);
-                    (0..blocks).map(move |kb| b1[kb] | b2.map_or(0, |b2| b2[kb]))
-                })
-                .collect();
-            for t in 0..tiles.count() {
-                let (c0, w) = (t * NB, tiles.width(t));
-                for kb in 0..blocks {
-                    let block = tiles.block(t, kb);
-                    let j0 = kb * KB;
-                    for (p, &(r1, r2)) in pairs.iter().enumerate() {
-                        // r1 < r2: row r2 starts the second half.
-                        let (head, tail) = c_rows.split_at_mut(r2.unwrap_or(rows) * n);
-                        let top = &mut head[r1 * n..(r1 + 1) * n];
-                        Pair {
-                            mask: masks[p * blocks + kb],
-                            v1: &x[r1 * k + j0..(r1 + 1) * k],
-                            s1: 1,
-                            v2: r2.map_or(&ZERO[..], |r2| &x[r2 * k + j0..(r2 + 1) * k]),
-                            s2: usize::from(r2.is_some()),
-                            block,
-                            out1: &mut top[c0..c0 + w],
-                            out2: r2.map(|_| &mut tail[c0..c0 + w]),
-                        }
-                        .run(kernel);
+    // Each task's rows are cleared just before it adds to them (pages.rs).
+    super::zeroed_in_parts(m * n, ROWS_PER_TASK * n, |task, c_rows| {
+        let rows = c_rows.len() / n;
+        let x = &x[task * ROWS_PER_TASK * k..][..rows * k];
+        let mut row_bits = vec![0u64; rows * blocks];
+        for (r, bits) in row_bits.chunks_exact_mut(blocks).enumerate() {
+            row_masks(&x[r * k..(r + 1) * k], None, bits);
+        }
+        let pairs = if kernel.pairs {
+            pairs_by_overlap(&row_bits, blocks)
+        } else {
+            (0..rows).map(|r| (r, None)).collect()
+        };
+        let masks: Vec<u64> = pairs
+            .iter()
+            .flat_map(|&(r1, r2)| {
+                let b1 = &row_bits[r1 * blocks..(r1 + 1) * blocks];
+                let b2 = r2.map(|r2| &row_bits[r2 * blocks..(r2 + 1) * blocks]);
+                (0..blocks).map(move |kb| b1[kb] | b2.map_or(0, |b2| b2[kb]))
+            })
+            .collect();
+        for t in 0..tiles.count() {
+            let (c0, w) = (t * NB, tiles.width(t));
+            for kb in 0..blocks {
+                let block = tiles.block(t, kb);
+                let j0 = kb * KB;
+                for (p, &(r1, r2)) in pairs.iter().enumerate() {
+                    // r1 < r2: row r2 starts the second half.
+                    let (head, tail) = c_rows.split_at_mut(r2.unwrap_or(rows) * n);
+                    let top = &mut head[r1 * n..(r1 + 1) * n];
+                    Pair {
+                        mask: masks[p * blocks + kb],
+                        v1: &x[r1 * k + j0..(r1 + 1) * k],
+                        s1: 1,
+                        v2: r2.map_or(&ZERO[..], |r2| &x[r2 * k + j0..(r2 + 1) * k]),
+                        s2: usize::from(r2.is_some()),
+                        block,
+                        out1: &mut top[c0..c0 + w],
+                        out2: r2.map(|_| &mut tail[c0..c0 + w]),
                     }
+                    .run(kernel);
                 }
             }
-        });
-    // SAFETY: the tasks' chunks cover all m · n values, and each task filled
-    // its chunk (zero_fill) before anything else.
-    unsafe { c.set_len(m * n) };
-    c
+        }
+    })
 }
 
 /// Pairs `(r1, Some(r2))`, r1 < r2, of the rows whose nonzero patterns

@@ -40,12 +40,7 @@ impl Tiles {
                 .for_each(|(t, tile)| {
                     let (c0, w) = (t * NB, NB.min(cols - t * NB));
                     for (r, dst) in tile.chunks_exact_mut(NB).enumerate() {
-                        for (o, &v) in dst[..w]
-                            .iter_mut()
-                            .zip(&d[r * cols + c0..r * cols + c0 + w])
-                        {
-                            o.write(v);
-                        }
+                        dst[..w].write_copy_of_slice(&d[r * cols + c0..r * cols + c0 + w]);
                         dst[w..].fill(std::mem::MaybeUninit::new(0.0));
                     }
                 });
