@@ -34,3 +34,11 @@ def test_ordinary_cells_leave_out_set_up_data_and_training_loops():
     ]
     assert [round(t, 3) for _, t in bench_notebook.cell_seconds(nb)] == [5.5, 4.25, 0.5, 6.0, 0.75, 1.0]
     assert [round(t, 3) for t in bench_notebook.ordinary_cells(nb)] == [0.5, 0.75, 1.0]
+
+
+def test_epoch_steps_take_the_median_of_each_step_in_order():
+    import bench_epoch_steps
+
+    text = "STEP\tx·w[0]ᵀ\t16.0\nSTEP\t+ b[0]\t4.5\nEpoche 1\nSTEP\tx·w[0]ᵀ\t14.0\nSTEP\t+ b[0]\t5.5\nSTEP\tx·w[0]ᵀ\t30.0\n"
+    assert bench_epoch_steps.medians(text) == {"x·w[0]ᵀ": 16.0, "+ b[0]": 5.0}
+    assert list(bench_epoch_steps.medians(text)) == ["x·w[0]ᵀ", "+ b[0]"]
