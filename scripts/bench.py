@@ -177,10 +177,14 @@ def run_numpy(csvs, start, epochs, lr):
     return load, [r for r in rows if "epoch" in r], rss, blas
 
 
-def run_rust(csvs, start, epochs, lr):
+def release_cli():
+    """The command line program, built with `cargo build --release` first (a no-op when it is current)."""
     subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "erstes-netz"], cwd=ROOT, check=True)
-    cli = ROOT / "target" / "release" / "erstes-netz"
-    cmd = [cli, "train", "--train", csvs[0], "--test", csvs[1], "--init", start, "--epochs", epochs, "--lr", lr, "--json"]
+    return ROOT / "target" / "release" / "erstes-netz"
+
+
+def run_rust(csvs, start, epochs, lr):
+    cmd = [release_cli(), "train", "--train", csvs[0], "--test", csvs[1], "--init", start, "--epochs", epochs, "--lr", lr, "--json"]
     out, err, rss = peak_of(cmd)
     load = float(re.search(r"Eingelesen in ([0-9.]+) s", err).group(1))
     return load, json_rows(out), rss

@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_notebook as bn  # noqa: E402
-from bench import start_weights  # noqa: E402
+from bench import release_cli, start_weights  # noqa: E402
 
 # `step!` times one expression and keeps its value; a block of its own, because
 # evcxr keeps top-level `let`s as notebook variables (a macro cannot see them).
@@ -46,7 +46,9 @@ macro_rules! step {{ ($name:expr, $e:expr) => {{ {{
     value
 }} }} }}
 for epoch in 0..{epochs} {{
-    times.retain(|_| epoch > 1); // at the start of epoch 1: epoch 0 warmed up, its times go
+    if epoch == 1 {{
+        times.clear(); // epoch 0 warmed up
+    }}
     let t = std::time::Instant::now();
     let p = step!("x·w[0]ᵀ", matmul(&train_images, &w[0].t()));
     let z_1 = step!("+ b[0]", p + &b[0]);
@@ -102,9 +104,8 @@ def main():
     steps = medians(text)
     epoch = steps.pop("Epoche")
 
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "erstes-netz"], cwd=bn.ROOT, check=True)
     cli = subprocess.run(
-        [bn.ROOT / "target" / "release" / "erstes-netz", "train", "--train", bn.TRAIN, "--test", bn.TEST,
+        [release_cli(), "train", "--train", bn.TRAIN, "--test", bn.TEST,
          "--init", start, "--epochs", str(args.epochs), "--lr", "0.3", "--profile"],
         check=True, capture_output=True, text=True,
     ).stdout

@@ -38,7 +38,16 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from bench import BUILD, NOTEBOOK_TRAINING, json_rows, lesson_definitions, peak_of, relative_difference, start_weights  # noqa: E402
+from bench import (  # noqa: E402
+    BUILD,
+    NOTEBOOK_TRAINING,
+    json_rows,
+    lesson_definitions,
+    peak_of,
+    relative_difference,
+    release_cli,
+    start_weights,
+)
 from execute_notebook import KERNEL, cell_text, execute, problems  # noqa: E402
 
 SOLUTION = ROOT / "notebooks" / "loesungen" / "01_erstes_netz.ipynb"
@@ -203,13 +212,9 @@ def check_cells():
 
 def training_epochs(epochs, lr="0.3"):
     """Median epoch of the lesson's own functions in evcxr and of the release command line."""
-    import subprocess
-
     BUILD.mkdir(parents=True, exist_ok=True)
     start = start_weights()
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "erstes-netz"], cwd=ROOT, check=True)
-    cli = ROOT / "target" / "release" / "erstes-netz"
-    out, _, _ = peak_of([cli, "train", "--train", TRAIN, "--test", TEST, "--init", start, "--epochs", epochs, "--lr", lr, "--json"])
+    out, _, _ = peak_of([release_cli(), "train", "--train", TRAIN, "--test", TEST, "--init", start, "--epochs", epochs, "--lr", lr, "--json"])
     cli_rows = json_rows(out)
 
     kernel, _ = lesson_kernel(BUNDLED_DATA)
