@@ -75,6 +75,7 @@ pub use download::{
     download_file, download_mnist, sha256_of_data, verify_sha256,
 };
 pub use error::{Error, Result};
+pub use kernel::ImagePattern;
 pub use linalg::{matmul, randn};
 pub use memory::keep_freed_memory;
 pub use model::{

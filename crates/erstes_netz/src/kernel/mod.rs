@@ -16,6 +16,7 @@
 #[macro_use]
 mod vector;
 mod fused;
+mod kept;
 mod pages;
 mod pair_sums;
 mod row_dots;
@@ -30,6 +31,8 @@ use std::borrow::Cow;
 use ndarray::{Array2, ArrayRef2, ArrayView2};
 
 pub(crate) use fused::{hidden_gradients, hidden_layer};
+pub use kept::ImagePattern;
+use kept::Kept;
 pub(crate) use pages::zeroed;
 use pages::zeroed_in_parts;
 use thin::THIN;
@@ -60,19 +63,15 @@ pub(crate) fn product(a: &ArrayRef2<f64>, b: &ArrayRef2<f64>) -> Array2<f64> {
     } else if m <= THIN {
         thin::few_rows(&standard(&a_t), &standard(&b_view), shape)
     } else if zero_share(a) >= SPARSE_ENOUGH {
-        sparse_left::product(
-            &standard(&a_view),
-            &standard(&b_view),
-            shape,
-            pair_sums::kernel(),
-        )
+        let (x, kernel) = (standard(&a_view), pair_sums::kernel());
+        let kept = Kept::find(&x, m, k);
+        let kept = kept.as_deref().and_then(|p| p.left(kernel));
+        sparse_left::product(&x, &standard(&b_view), shape, kernel, kept)
     } else if zero_share(b) >= SPARSE_ENOUGH {
-        let c_t = sparse_right::product_t(
-            &standard(&a_t),
-            &standard(&b_view),
-            shape,
-            pair_sums::kernel(),
-        );
+        let (x, kernel) = (standard(&b_view), pair_sums::kernel());
+        let kept = Kept::find(&x, k, n);
+        let kept = kept.as_deref().and_then(|p| p.right(kernel));
+        let c_t = sparse_right::product_t(&standard(&a_t), &x, shape, kernel, kept);
         return transposed(&c_t, n, m);
     } else {
         return a.dot(b);
@@ -157,7 +156,13 @@ mod tests {
 
     fn left(x: &Array2<f64>, d: &Array2<f64>, kernel: pair_sums::Kernel) -> Array2<f64> {
         let shape = (x.nrows(), x.ncols(), d.ncols());
-        let c = sparse_left::product(x.as_slice().unwrap(), d.as_slice().unwrap(), shape, kernel);
+        let c = sparse_left::product(
+            x.as_slice().unwrap(),
+            d.as_slice().unwrap(),
+            shape,
+            kernel,
+            None,
+        );
         Array2::from_shape_vec((shape.0, shape.2), c).unwrap()
     }
 
@@ -169,6 +174,7 @@ mod tests {
             x.as_slice().unwrap(),
             (m, k, n),
             kernel,
+            None,
         );
         transposed(&c_t, n, m)
     }
@@ -273,6 +279,118 @@ mod tests {
             assert_eq!(left(&x, &d, *pairs), left(&x, &d, *single), "{name}, x·d");
             assert_eq!(right(&a, &x, *pairs), right(&a, &x, *single), "{name}, a·x");
         }
+    }
+
+    /// Products with kept patterns give the bits of products that find them
+    /// anew, for every inner loop and both products; more images than a
+    /// panel and a task, odd numbers of images and pixels.
+    #[test]
+    fn kept_patterns_give_the_same_bits() {
+        let (m, k) = (1101, 71);
+        let x = sparse(m, k, 26);
+        let d = random(k, 70, 27);
+        let a_t = random(m, 33, 28);
+        let (xs, ds, a_ts) = (
+            x.as_slice().unwrap(),
+            d.as_slice().unwrap(),
+            a_t.as_slice().unwrap(),
+        );
+        for (name, kernel) in kernels() {
+            let left_kept = sparse_left::patterns(xs, (m, k), kernel.pairs);
+            let right_kept = sparse_right::patterns(xs, (m, k), kernel.pairs);
+            assert_eq!(
+                sparse_left::product(xs, ds, (m, k, 70), kernel, Some(&left_kept)),
+                sparse_left::product(xs, ds, (m, k, 70), kernel, None),
+                "{name}, pairs {}, x·d",
+                kernel.pairs
+            );
+            assert_eq!(
+                sparse_right::product_t(a_ts, xs, (33, m, k), kernel, Some(&right_kept)),
+                sparse_right::product_t(a_ts, xs, (33, m, k), kernel, None),
+                "{name}, pairs {}, a·x",
+                kernel.pairs
+            );
+        }
+    }
+
+    /// A kept pattern is what the products go by: with the pattern of images
+    /// that lack two pixels, they compute the product of those images. (Two
+    /// neighbours, 4 and 5: dz₁ᵀ·x visits both pixels of a pair where either
+    /// is nonzero.)
+    #[test]
+    fn products_go_by_the_kept_pattern() {
+        let (m, k) = (700, 71);
+        let x = sparse(m, k, 29);
+        let mut fewer = x.clone();
+        fewer.column_mut(4).fill(0.0);
+        fewer.column_mut(5).fill(0.0);
+        assert_ne!(x, fewer);
+        let (d, a_t) = (random(k, 40, 30), random(m, 20, 31));
+        let (xs, fs, ds, a_ts) = (
+            x.as_slice().unwrap(),
+            fewer.as_slice().unwrap(),
+            d.as_slice().unwrap(),
+            a_t.as_slice().unwrap(),
+        );
+        for (name, kernel) in kernels() {
+            let left_kept = sparse_left::patterns(fs, (m, k), kernel.pairs);
+            let right_kept = sparse_right::patterns(fs, (m, k), kernel.pairs);
+            let with_x = sparse_left::product(xs, ds, (m, k, 40), kernel, Some(&left_kept));
+            assert_eq!(
+                with_x,
+                sparse_left::product(fs, ds, (m, k, 40), kernel, None),
+                "{name}"
+            );
+            assert_ne!(
+                with_x,
+                sparse_left::product(xs, ds, (m, k, 40), kernel, None),
+                "{name}"
+            );
+            let with_x = sparse_right::product_t(a_ts, xs, (20, m, k), kernel, Some(&right_kept));
+            assert_eq!(
+                with_x,
+                sparse_right::product_t(a_ts, fs, (20, m, k), kernel, None),
+                "{name}"
+            );
+            assert_ne!(
+                with_x,
+                sparse_right::product_t(a_ts, xs, (20, m, k), kernel, None),
+                "{name}"
+            );
+        }
+    }
+
+    /// An ImagePattern is found for its own images only (same memory, same
+    /// shape), and only while it lives; `matmul` gives the same with it.
+    #[test]
+    fn image_pattern_is_found_for_its_images_while_it_lives() {
+        let x = sparse(600, 200, 32);
+        let copy = x.clone();
+        let (w, dz) = (random(200, 70, 33), random(600, 40, 34));
+        let xs = x.as_slice().unwrap();
+        {
+            let _kept = ImagePattern::keep(&x);
+            assert!(Kept::find(xs, 600, 200).is_some());
+            assert!(
+                Kept::find(copy.as_slice().unwrap(), 600, 200).is_none(),
+                "other memory"
+            );
+            assert!(
+                Kept::find(&xs[..100 * 200], 100, 200).is_none(),
+                "the first 100 rows"
+            );
+            assert!(Kept::find(xs, 200, 600).is_none(), "another shape");
+            assert_eq!(product(&x, &w), product(&copy, &w));
+            assert_eq!(product(&dz.t(), &x), product(&dz.t(), &copy));
+        }
+        assert!(Kept::find(xs, 600, 200).is_none(), "dropped");
+        // A transposed view or an empty array is not kept.
+        let t = x.t();
+        let _kept = ImagePattern::keep(&t);
+        assert!(Kept::find(xs, 200, 600).is_none() && Kept::find(xs, 600, 200).is_none());
+        let empty = Array2::<f64>::zeros((0, 784));
+        let _kept = ImagePattern::keep(&empty);
+        assert!(Kept::find(empty.as_slice().unwrap(), 0, 784).is_none());
     }
 
     #[test]

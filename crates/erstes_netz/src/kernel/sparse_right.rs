@@ -24,12 +24,63 @@ const PANEL: usize = 512;
 /// Pixel pairs per task: 64 rows of Cᵀ (150 KiB for 300 columns) stay in the L2 cache.
 const PAIRS_PER_TASK: usize = 32;
 
-/// Cᵀ (n × m) for A (m × k) given as Aᵀ (k × m, row-major) and X (k × n, row-major).
+/// Pixels per task (as pairs: PAIRS_PER_TASK of them).
+const PIXELS_PER_TASK: usize = 2 * PAIRS_PER_TASK;
+
+/// The masks of one task: pixels j0 .. j0 + cols of a panel's `rows` images
+/// (row width n) in units of `group` pixels; `masks[kb · units + p]`, bit i:
+/// image kb · KB + i has a nonzero pixel in unit p.
+fn task_masks(
+    x: &[f64],
+    (rows, n): (usize, usize),
+    j0: usize,
+    cols: usize,
+    group: usize,
+) -> Vec<u64> {
+    let units = cols.div_ceil(group);
+    let blocks = rows.div_ceil(KB);
+    let mut masks = vec![0u64; units * blocks];
+    for (kb, masks) in masks.chunks_exact_mut(units).enumerate() {
+        let block = &x[kb * KB * n..((kb + 1) * KB).min(rows) * n];
+        if group == 2 {
+            column_pair_masks(block, n, j0, cols, masks);
+        } else {
+            column_masks(block, n, j0, cols, masks);
+        }
+    }
+    masks
+}
+
+/// The masks of every panel's tasks (`[panel][task]`) for the k × n images
+/// `x`, on all cores, to be kept for every product with them (`kept.rs`).
+pub(super) fn patterns(x: &[f64], (k, n): (usize, usize), pairs: bool) -> Vec<Vec<Vec<u64>>> {
+    assert_eq!(x.len(), k * n, "image sizes");
+    let group = if pairs { 2 } else { 1 };
+    (0..k)
+        .step_by(PANEL)
+        .map(|i0| {
+            let rows = PANEL.min(k - i0);
+            let x = &x[i0 * n..(i0 + rows) * n];
+            (0..n.div_ceil(PIXELS_PER_TASK))
+                .into_par_iter()
+                .map(|task| {
+                    let j0 = task * PIXELS_PER_TASK;
+                    task_masks(x, (rows, n), j0, PIXELS_PER_TASK.min(n - j0), group)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Cᵀ (n × m) for A (m × k) given as Aᵀ (k × m, row-major) and X (k × n,
+/// row-major); `kept` are the [`patterns`] of X made before (for this
+/// kernel), if there are any.
 pub(super) fn product_t(
     a_t: &[f64],
     x: &[f64],
     (m, k, n): (usize, usize, usize),
     kernel: Kernel,
+    kept: Option<&[Vec<Vec<u64>>]>,
 ) -> Vec<f64> {
     assert!(a_t.len() == k * m && x.len() == k * n, "factor sizes");
     let mut c_t = super::zeroed(n * m);
@@ -43,22 +94,20 @@ pub(super) fn product_t(
         let tiles = Tiles::of(&a_t[i0 * m..(i0 + rows) * m], rows, m);
         let x = &x[i0 * n..(i0 + rows) * n];
         let blocks = rows.div_ceil(KB);
-        c_t.par_chunks_mut(2 * PAIRS_PER_TASK * m)
+        c_t.par_chunks_mut(PIXELS_PER_TASK * m)
             .enumerate()
             .for_each(|(task, c_rows)| {
-                let j0 = task * 2 * PAIRS_PER_TASK;
+                let j0 = task * PIXELS_PER_TASK;
                 let cols = c_rows.len() / m;
                 let units = cols.div_ceil(group);
-                // masks[kb · units + p], bit i: image kb·KB + i has a nonzero pixel of unit p.
-                let mut masks = vec![0u64; units * blocks];
-                for (kb, masks) in masks.chunks_exact_mut(units).enumerate() {
-                    let block = &x[kb * KB * n..((kb + 1) * KB).min(rows) * n];
-                    if group == 2 {
-                        column_pair_masks(block, n, j0, cols, masks);
-                    } else {
-                        column_masks(block, n, j0, cols, masks);
+                let own;
+                let masks = match kept {
+                    Some(kept) => &kept[i0 / PANEL][task],
+                    None => {
+                        own = task_masks(x, (rows, n), j0, cols, group);
+                        &own
                     }
-                }
+                };
                 for kb in 0..blocks {
                     let i_first = kb * KB;
                     let i_last = ((kb + 1) * KB).min(rows) - 1;
