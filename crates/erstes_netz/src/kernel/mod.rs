@@ -65,13 +65,15 @@ pub(crate) fn product(a: &ArrayRef2<f64>, b: &ArrayRef2<f64>) -> Array2<f64> {
     } else if zero_share(a) >= SPARSE_ENOUGH {
         let (x, kernel) = (standard(&a_view), pair_sums::kernel());
         let kept = Kept::find(&x, m, k);
+        let codes = kept.as_deref().and_then(Kept::codes);
         let kept = kept.as_deref().and_then(|p| p.left(kernel));
-        sparse_left::product(&x, &standard(&b_view), shape, kernel, kept)
+        sparse_left::product(&x, &standard(&b_view), shape, kernel, kept, codes)
     } else if zero_share(b) >= SPARSE_ENOUGH {
         let (x, kernel) = (standard(&b_view), pair_sums::kernel());
         let kept = Kept::find(&x, k, n);
+        let codes = kept.as_deref().and_then(Kept::codes);
         let kept = kept.as_deref().and_then(|p| p.right(kernel));
-        let c_t = sparse_right::product_t(&standard(&a_t), &x, shape, kernel, kept);
+        let c_t = sparse_right::product_t(&standard(&a_t), &x, shape, kernel, kept, codes);
         return transposed(&c_t, n, m);
     } else {
         return a.dot(b);
@@ -162,6 +164,7 @@ mod tests {
             shape,
             kernel,
             None,
+            None,
         );
         Array2::from_shape_vec((shape.0, shape.2), c).unwrap()
     }
@@ -174,6 +177,7 @@ mod tests {
             x.as_slice().unwrap(),
             (m, k, n),
             kernel,
+            None,
             None,
         );
         transposed(&c_t, n, m)
@@ -281,13 +285,19 @@ mod tests {
         }
     }
 
-    /// Products with kept patterns give the bits of products that find them
-    /// anew, for every inner loop and both products; more images than a
-    /// panel and a task, odd numbers of images and pixels.
+    /// Images with at most 256 different values (as scaled 8-bit pixels), about 62 % zeros.
+    fn pixels(rows: usize, cols: usize, seed: u32) -> Array2<f64> {
+        sparse(rows, cols, seed).mapv(|v| (v * 32.0).round().min(255.0) / 255.0)
+    }
+
+    /// Products with kept patterns, with and without the images' codes, give
+    /// the bits of products that find the patterns anew, for every inner loop
+    /// and both products; more images than a panel and a task, odd numbers
+    /// of images and pixels.
     #[test]
-    fn kept_patterns_give_the_same_bits() {
+    fn kept_patterns_and_codes_give_the_same_bits() {
         let (m, k) = (1101, 71);
-        let x = sparse(m, k, 26);
+        let x = pixels(m, k, 26);
         let d = random(k, 70, 27);
         let a_t = random(m, 33, 28);
         let (xs, ds, a_ts) = (
@@ -295,66 +305,77 @@ mod tests {
             d.as_slice().unwrap(),
             a_t.as_slice().unwrap(),
         );
+        let (codes, table) = kept::codes_of(xs).expect("few values");
+        let coded = Some((&codes[..], &*table));
         for (name, kernel) in kernels() {
             let left_kept = sparse_left::patterns(xs, (m, k), kernel.pairs);
             let right_kept = sparse_right::patterns(xs, (m, k), kernel.pairs);
-            assert_eq!(
-                sparse_left::product(xs, ds, (m, k, 70), kernel, Some(&left_kept)),
-                sparse_left::product(xs, ds, (m, k, 70), kernel, None),
-                "{name}, pairs {}, x·d",
-                kernel.pairs
-            );
-            assert_eq!(
-                sparse_right::product_t(a_ts, xs, (33, m, k), kernel, Some(&right_kept)),
-                sparse_right::product_t(a_ts, xs, (33, m, k), kernel, None),
-                "{name}, pairs {}, a·x",
-                kernel.pairs
-            );
+            let plain = sparse_left::product(xs, ds, (m, k, 70), kernel, None, None);
+            for codes in [None, coded] {
+                let with =
+                    sparse_left::product(xs, ds, (m, k, 70), kernel, Some(&left_kept), codes);
+                assert_eq!(with, plain, "{name}, pairs {}, x·d", kernel.pairs);
+            }
+            let plain = sparse_right::product_t(a_ts, xs, (33, m, k), kernel, None, None);
+            for codes in [None, coded] {
+                let with =
+                    sparse_right::product_t(a_ts, xs, (33, m, k), kernel, Some(&right_kept), codes);
+                assert_eq!(with, plain, "{name}, pairs {}, a·x", kernel.pairs);
+            }
         }
     }
 
     /// A kept pattern is what the products go by: with the pattern of images
     /// that lack two pixels, they compute the product of those images. (Two
     /// neighbours, 4 and 5: dz₁ᵀ·x visits both pixels of a pair where either
-    /// is nonzero.)
+    /// is nonzero.) And codes are what they read: with the codes of twice the
+    /// images, they compute the product of those.
     #[test]
-    fn products_go_by_the_kept_pattern() {
+    fn products_go_by_the_kept_pattern_and_codes() {
         let (m, k) = (700, 71);
-        let x = sparse(m, k, 29);
+        let x = pixels(m, k, 29);
         let mut fewer = x.clone();
         fewer.column_mut(4).fill(0.0);
         fewer.column_mut(5).fill(0.0);
         assert_ne!(x, fewer);
+        let twice = &x * 2.0;
         let (d, a_t) = (random(k, 40, 30), random(m, 20, 31));
-        let (xs, fs, ds, a_ts) = (
+        let (xs, fs, ts) = (
             x.as_slice().unwrap(),
             fewer.as_slice().unwrap(),
-            d.as_slice().unwrap(),
-            a_t.as_slice().unwrap(),
+            twice.as_slice().unwrap(),
         );
+        let (ds, a_ts) = (d.as_slice().unwrap(), a_t.as_slice().unwrap());
+        let (codes, table) = kept::codes_of(ts).expect("few values");
+        let coded = Some((&codes[..], &*table));
         for (name, kernel) in kernels() {
-            let left_kept = sparse_left::patterns(fs, (m, k), kernel.pairs);
-            let right_kept = sparse_right::patterns(fs, (m, k), kernel.pairs);
-            let with_x = sparse_left::product(xs, ds, (m, k, 40), kernel, Some(&left_kept));
+            let (left_few, right_few) = (
+                sparse_left::patterns(fs, (m, k), kernel.pairs),
+                sparse_right::patterns(fs, (m, k), kernel.pairs),
+            );
+            let left =
+                |x, kept, codes| sparse_left::product(x, ds, (m, k, 40), kernel, kept, codes);
+            let right =
+                |x, kept, codes| sparse_right::product_t(a_ts, x, (20, m, k), kernel, kept, codes);
+            let with_x = left(xs, Some(&left_few[..]), None);
+            assert_eq!(with_x, left(fs, None, None), "{name}");
+            assert_ne!(with_x, left(xs, None, None), "{name}");
+            let with_x = right(xs, Some(&right_few[..]), None);
+            assert_eq!(with_x, right(fs, None, None), "{name}");
+            assert_ne!(with_x, right(xs, None, None), "{name}");
+            // x's own pattern (that of twice x), twice x's codes
+            let (left_own, right_own) = (
+                sparse_left::patterns(xs, (m, k), kernel.pairs),
+                sparse_right::patterns(xs, (m, k), kernel.pairs),
+            );
             assert_eq!(
-                with_x,
-                sparse_left::product(fs, ds, (m, k, 40), kernel, None),
+                left(xs, Some(&left_own[..]), coded),
+                left(ts, None, None),
                 "{name}"
             );
-            assert_ne!(
-                with_x,
-                sparse_left::product(xs, ds, (m, k, 40), kernel, None),
-                "{name}"
-            );
-            let with_x = sparse_right::product_t(a_ts, xs, (20, m, k), kernel, Some(&right_kept));
             assert_eq!(
-                with_x,
-                sparse_right::product_t(a_ts, fs, (20, m, k), kernel, None),
-                "{name}"
-            );
-            assert_ne!(
-                with_x,
-                sparse_right::product_t(a_ts, xs, (20, m, k), kernel, None),
+                right(xs, Some(&right_own[..]), coded),
+                right(ts, None, None),
                 "{name}"
             );
         }

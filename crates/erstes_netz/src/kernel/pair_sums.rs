@@ -16,23 +16,121 @@
 //! One sparse row per call instead of a pair was measured too: on a Zen 5
 //! (AVX-512) 4 % faster on MNIST, 25 % slower on Fashion-MNIST, so pairs it
 //! is there; on a Zen 1 (AVX2) one row per call is faster ([`kernel`]).
+//!
+//! The values come from the images themselves or, for images whose pattern
+//! the command line keeps (`kept.rs`), from one-byte codes into a table of
+//! their at most 256 different values ([`Values::Coded`]): the same values,
+//! an eighth of the bytes to read.
 
 use super::{KB, NB};
 
 /// One call of the inner loop: for every set bit j of `mask`,
 /// `sums1 += v1[j · s1] · block[j]` and `sums2 += v2[j · s2] · block[j]`
-/// (block row j has NB values); then `out1 += sums1`, `out2 += sums2`
-/// for the `out1.len()` (≤ NB) columns that exist.
+/// (block row j has NB values; v1, v2 as [`Values`] give them); then
+/// `out1 += sums1`, `out2 += sums2` for the `out1.len()` (≤ NB) columns that exist.
 pub(super) struct Pair<'a> {
     pub mask: u64,
-    pub v1: &'a [f64],
+    pub values: Values<'a>,
     pub s1: usize,
-    /// A missing second row is `&ZERO` with stride 0.
-    pub v2: &'a [f64],
+    /// A missing second row has stride 0 (and no `out2`).
     pub s2: usize,
     pub block: &'a [f64],
     pub out1: &'a mut [f64],
     pub out2: Option<&'a mut [f64]>,
+}
+
+/// Where the values of a pair's two sparse rows are read.
+#[derive(Clone, Copy)]
+pub(super) enum Values<'a> {
+    /// The values themselves: v1 = `r1`, v2 = `r2`. A missing second row is `&ZERO`.
+    Plain { r1: &'a [f64], r2: &'a [f64] },
+    /// One-byte codes: v1[i] = `table[c1[i]]`, v2[i] = `table[c2[i]]`. A missing
+    /// second row is `&[0]`.
+    Coded {
+        c1: &'a [u8],
+        c2: &'a [u8],
+        table: &'a [f64; 256],
+    },
+}
+
+impl<'a> Values<'a> {
+    /// Rows `r1` and `r2` (ranges of `x`) of the values `x`, or of their
+    /// `codes` (laid out as `x`) where there are codes.
+    #[inline(always)]
+    pub fn of(
+        x: &'a [f64],
+        codes: Option<(&'a [u8], &'a [f64; 256])>,
+        r1: std::ops::Range<usize>,
+        r2: Option<std::ops::Range<usize>>,
+    ) -> Values<'a> {
+        match codes {
+            None => Values::Plain {
+                r1: &x[r1],
+                r2: r2.map_or(&ZERO[..], |r| &x[r]),
+            },
+            Some((c, table)) => Values::Coded {
+                c1: &c[r1],
+                c2: r2.map_or(&[0u8][..], |r| &c[r]),
+                table,
+            },
+        }
+    }
+
+    fn lens(&self) -> (usize, usize) {
+        match self {
+            Values::Plain { r1, r2 } => (r1.len(), r2.len()),
+            Values::Coded { c1, c2, .. } => (c1.len(), c2.len()),
+        }
+    }
+}
+
+/// A sparse row's values as the loops read them, without bounds checks.
+trait Row: Copy {
+    /// Value i.
+    ///
+    /// # Safety
+    /// i lies within the row.
+    unsafe fn at(self, i: usize) -> f64;
+}
+
+#[derive(Clone, Copy)]
+struct PlainRow(*const f64);
+
+impl Row for PlainRow {
+    #[inline(always)]
+    unsafe fn at(self, i: usize) -> f64 {
+        // SAFETY: the caller keeps i within the row.
+        unsafe { *self.0.add(i) }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct CodedRow(*const u8, *const f64);
+
+impl Row for CodedRow {
+    #[inline(always)]
+    unsafe fn at(self, i: usize) -> f64 {
+        // SAFETY: the caller keeps i within the row; a code indexes the 256-value table.
+        unsafe { *self.1.add(usize::from(*self.0.add(i))) }
+    }
+}
+
+/// Evaluates `$body` with `$r1`, `$r2` bound to the rows of `$p.values` as [`Row`]s
+/// (the loop in `$body` is compiled once for plain and once for coded values).
+macro_rules! with_rows {
+    ($p:expr, |$r1:ident, $r2:ident| $body:expr) => {
+        match $p.values {
+            Values::Plain { r1, r2 } => {
+                let ($r1, $r2) = (PlainRow(r1.as_ptr()), PlainRow(r2.as_ptr()));
+                $body
+            }
+            Values::Coded { c1, c2, table } => {
+                let t = table.as_ptr();
+                let ($r1, $r2) = (CodedRow(c1.as_ptr(), t), CodedRow(c2.as_ptr(), t));
+                $body
+            }
+        }
+    };
 }
 
 /// The second row of a pair whose first row is the last one.
@@ -57,9 +155,10 @@ impl Pair<'_> {
             return;
         }
         let last = 63 - self.mask.leading_zeros() as usize;
+        let (len1, len2) = self.values.lens();
         assert!(
-            last * self.s1 < self.v1.len()
-                && last * self.s2 < self.v2.len()
+            last * self.s1 < len1
+                && last * self.s2 < len2
                 && (last + 1) * NB <= self.block.len()
                 && self.out1.len() <= NB
                 && self
@@ -124,13 +223,23 @@ fn add(out: &mut [f64], sums: &[f64; NB]) {
 /// # Safety
 /// The bounds of [`Pair::run`] must hold.
 pub(super) unsafe fn portable(p: &mut Pair) {
+    // SAFETY: as for this function.
+    with_rows!(p, |r1, r2| unsafe { portable_rows(p, r1, r2) })
+}
+
+/// [`portable`] for the rows r1, r2 of `p.values`.
+///
+/// # Safety
+/// The bounds of [`Pair::run`] must hold.
+unsafe fn portable_rows<V: Row>(p: &mut Pair, r1: V, r2: V) {
     let (mut acc1, mut acc2) = ([0.0f64; NB], [0.0f64; NB]);
     let mut mask = p.mask;
     while mask != 0 {
         let j = mask.trailing_zeros() as usize;
         mask &= mask - 1;
         let row = &p.block[j * NB..j * NB + NB];
-        let (v1, v2) = (p.v1[j * p.s1], p.v2[j * p.s2]);
+        // SAFETY: j ≤ the mask's highest bit, for which Pair::run checked the bounds.
+        let (v1, v2) = unsafe { (r1.at(j * p.s1), r2.at(j * p.s2)) };
         for q in 0..NB {
             acc1[q] += v1 * row[q];
             acc2[q] += v2 * row[q];
@@ -144,7 +253,7 @@ pub(super) unsafe fn portable(p: &mut Pair) {
 
 #[cfg(target_arch = "x86_64")]
 pub(super) mod x86 {
-    use super::{KB, NB, Pair, add};
+    use super::{CodedRow, KB, NB, Pair, PlainRow, Row, Values, add};
     use std::arch::x86_64::*;
 
     const _: () = assert!(
@@ -160,17 +269,24 @@ pub(super) mod x86 {
     /// The CPU has AVX-512F; the bounds of [`Pair::run`] hold.
     #[target_feature(enable = "avx512f,bmi1")]
     pub(in super::super) unsafe fn avx512(p: &mut Pair) {
-        // SAFETY (all arms): as for this function.
+        // SAFETY: as for this function.
+        with_rows!(p, |r1, r2| unsafe { avx512_rows(p, r1, r2) })
+    }
+
+    /// [`avx512`] for the rows r1, r2 of `p.values`.
+    #[target_feature(enable = "avx512f,bmi1")]
+    unsafe fn avx512_rows<V: Row>(p: &mut Pair, r1: V, r2: V) {
+        // SAFETY (all arms): as for `avx512`.
         unsafe {
             match p.out1.len().div_ceil(8) {
-                1 => avx512_regs::<1>(p),
-                2 => avx512_regs::<2>(p),
-                3 => avx512_regs::<3>(p),
-                4 => avx512_regs::<4>(p),
-                5 => avx512_regs::<5>(p),
-                6 => avx512_regs::<6>(p),
-                7 => avx512_regs::<7>(p),
-                _ => avx512_regs::<8>(p),
+                1 => avx512_regs::<1, V>(p, r1, r2),
+                2 => avx512_regs::<2, V>(p, r1, r2),
+                3 => avx512_regs::<3, V>(p, r1, r2),
+                4 => avx512_regs::<4, V>(p, r1, r2),
+                5 => avx512_regs::<5, V>(p, r1, r2),
+                6 => avx512_regs::<6, V>(p, r1, r2),
+                7 => avx512_regs::<7, V>(p, r1, r2),
+                _ => avx512_regs::<8, V>(p, r1, r2),
             }
         }
     }
@@ -178,10 +294,10 @@ pub(super) mod x86 {
     /// The sums of the first R registers (8 R columns) of each row.
     #[target_feature(enable = "avx512f,bmi1")]
     #[inline]
-    unsafe fn avx512_regs<const R: usize>(p: &mut Pair) {
+    unsafe fn avx512_regs<const R: usize, V: Row>(p: &mut Pair, r1: V, r2: V) {
         let mut a = [_mm512_setzero_pd(); 8];
         let mut b = [_mm512_setzero_pd(); 8];
-        let (v1, v2, block) = (p.v1.as_ptr(), p.v2.as_ptr(), p.block.as_ptr());
+        let block = p.block.as_ptr();
         let mut mask = p.mask;
         while mask != 0 {
             let j = mask.trailing_zeros() as usize;
@@ -189,8 +305,8 @@ pub(super) mod x86 {
             // SAFETY: j ≤ the mask's highest bit, for which Pair::run checked the bounds.
             unsafe {
                 let (x1, x2) = (
-                    _mm512_set1_pd(*v1.add(j * p.s1)),
-                    _mm512_set1_pd(*v2.add(j * p.s2)),
+                    _mm512_set1_pd(r1.at(j * p.s1)),
+                    _mm512_set1_pd(r2.at(j * p.s2)),
                 );
                 let row = block.add(j * NB);
                 for q in 0..R {
@@ -308,12 +424,14 @@ pub(super) mod x86 {
     #[target_feature(enable = "avx2,fma,bmi1")]
     pub(in super::super) unsafe fn avx2(p: &mut Pair) {
         let block = p.block.as_ptr();
-        // SAFETY: as for this function; Pair::run checked both rows.
-        unsafe { avx2_row(p.mask, p.v1.as_ptr(), p.s1, block, p.out1) };
-        if let Some(out2) = p.out2.as_deref_mut() {
-            // SAFETY: as above.
-            unsafe { avx2_row(p.mask, p.v2.as_ptr(), p.s2, block, out2) };
-        }
+        with_rows!(p, |r1, r2| {
+            // SAFETY: as for this function; Pair::run checked both rows.
+            unsafe { avx2_row(p.mask, r1, p.s1, block, p.out1) };
+            if let Some(out2) = p.out2.as_deref_mut() {
+                // SAFETY: as above.
+                unsafe { avx2_row(p.mask, r2, p.s2, block, out2) };
+            }
+        })
     }
 
     /// `out += Σ v[j · s] · block[j]` over the set bits j of `mask`.
@@ -321,7 +439,7 @@ pub(super) mod x86 {
     /// # Safety
     /// The CPU has AVX2 and FMA; `v[j · s]` and block row j exist for every set bit.
     #[target_feature(enable = "avx2,fma,bmi1")]
-    unsafe fn avx2_row(mask: u64, v: *const f64, s: usize, block: *const f64, out: &mut [f64]) {
+    unsafe fn avx2_row<V: Row>(mask: u64, v: V, s: usize, block: *const f64, out: &mut [f64]) {
         let mut sums = [0.0f64; NB];
         for half in 0..2 {
             let mut a = [_mm256_setzero_pd(); 8];
@@ -331,7 +449,7 @@ pub(super) mod x86 {
                 bits &= bits - 1;
                 // SAFETY: j is a set bit of the mask, whose values the caller vouches for.
                 unsafe {
-                    let x = _mm256_set1_pd(*v.add(j * s));
+                    let x = _mm256_set1_pd(v.at(j * s));
                     let row = block.add(j * NB + 32 * half);
                     for (q, sum) in a.iter_mut().enumerate() {
                         *sum = _mm256_fmadd_pd(x, _mm256_loadu_pd(row.add(4 * q)), *sum);

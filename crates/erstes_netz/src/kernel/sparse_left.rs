@@ -21,7 +21,7 @@
 
 use rayon::prelude::*;
 
-use super::pair_sums::{Kernel, Pair, ZERO, row_masks};
+use super::pair_sums::{Kernel, Pair, Values, row_masks};
 use super::tiles::Tiles;
 use super::{KB, NB};
 
@@ -74,13 +74,15 @@ pub(super) fn patterns(x: &[f64], (m, k): (usize, usize), pairs: bool) -> Vec<Ta
 }
 
 /// C (m × n) = X (m × k, row-major) · D (k × n, row-major); `kept` are the
-/// [`patterns`] of X made before (for this kernel), if there are any.
+/// [`patterns`] of X made before (for this kernel), if there are any, and
+/// `codes` the one-byte codes of X with their table (`kept.rs`).
 pub(super) fn product(
     x: &[f64],
     d: &[f64],
     (m, k, n): (usize, usize, usize),
     kernel: Kernel,
     kept: Option<&[TaskPattern]>,
+    codes: Option<(&[u8], &[f64; 256])>,
 ) -> Vec<f64> {
     assert!(x.len() == m * k && d.len() == k * n, "factor sizes");
     let tiles = Tiles::of(d, k, n);
@@ -92,6 +94,7 @@ pub(super) fn product(
     super::zeroed_in_parts(m * n, ROWS_PER_TASK * n, |task, c_rows| {
         let rows = c_rows.len() / n;
         let x = &x[task * ROWS_PER_TASK * k..][..rows * k];
+        let codes = codes.map(|(c, table)| (&c[task * ROWS_PER_TASK * k..][..rows * k], table));
         let own;
         let TaskPattern { pairs, masks } = match kept {
             Some(kept) => &kept[task],
@@ -109,11 +112,11 @@ pub(super) fn product(
                     // r1 < r2: row r2 starts the second half.
                     let (head, tail) = c_rows.split_at_mut(r2.unwrap_or(rows) * n);
                     let top = &mut head[r1 * n..(r1 + 1) * n];
+                    let row = |r: usize| r * k + j0..(r + 1) * k;
                     Pair {
                         mask: masks[p * blocks + kb],
-                        v1: &x[r1 * k + j0..(r1 + 1) * k],
+                        values: Values::of(x, codes, row(r1), r2.map(row)),
                         s1: 1,
-                        v2: r2.map_or(&ZERO[..], |r2| &x[r2 * k + j0..(r2 + 1) * k]),
                         s2: usize::from(r2.is_some()),
                         block,
                         out1: &mut top[c0..c0 + w],

@@ -13,7 +13,7 @@
 
 use rayon::prelude::*;
 
-use super::pair_sums::{Kernel, Pair, ZERO, column_masks, column_pair_masks};
+use super::pair_sums::{Kernel, Pair, Values, column_masks, column_pair_masks};
 use super::tiles::Tiles;
 use super::{KB, NB};
 
@@ -74,13 +74,15 @@ pub(super) fn patterns(x: &[f64], (k, n): (usize, usize), pairs: bool) -> Vec<Ve
 
 /// Cᵀ (n × m) for A (m × k) given as Aᵀ (k × m, row-major) and X (k × n,
 /// row-major); `kept` are the [`patterns`] of X made before (for this
-/// kernel), if there are any.
+/// kernel), if there are any, and `codes` the one-byte codes of X with
+/// their table (`kept.rs`).
 pub(super) fn product_t(
     a_t: &[f64],
     x: &[f64],
     (m, k, n): (usize, usize, usize),
     kernel: Kernel,
     kept: Option<&[Vec<Vec<u64>>]>,
+    codes: Option<(&[u8], &[f64; 256])>,
 ) -> Vec<f64> {
     assert!(a_t.len() == k * m && x.len() == k * n, "factor sizes");
     let mut c_t = super::zeroed(n * m);
@@ -93,6 +95,7 @@ pub(super) fn product_t(
         let rows = PANEL.min(k - i0);
         let tiles = Tiles::of(&a_t[i0 * m..(i0 + rows) * m], rows, m);
         let x = &x[i0 * n..(i0 + rows) * n];
+        let codes = codes.map(|(c, table)| (&c[i0 * n..(i0 + rows) * n], table));
         let blocks = rows.div_ceil(KB);
         c_t.par_chunks_mut(PIXELS_PER_TASK * m)
             .enumerate()
@@ -118,15 +121,16 @@ pub(super) fn product_t(
                             let (j1, j2) = (j0 + group * p, j0 + group * p + 1);
                             let second = group == 2 && group * p + 1 < cols;
                             let (top, bottom) = c_rows[group * p * m..].split_at_mut(m);
+                            let column = |j: usize| i_first * n + j..i_last * n + j + 1;
                             Pair {
                                 mask: masks[kb * units + p],
-                                v1: &x[i_first * n + j1..=i_last * n + j1],
+                                values: Values::of(
+                                    x,
+                                    codes,
+                                    column(j1),
+                                    second.then(|| column(j2)),
+                                ),
                                 s1: n,
-                                v2: if second {
-                                    &x[i_first * n + j2..=i_last * n + j2]
-                                } else {
-                                    &ZERO
-                                },
                                 s2: if second { n } else { 0 },
                                 block,
                                 out1: &mut top[c0..c0 + w],
