@@ -305,7 +305,7 @@ fn train(a: TrainArgs) -> Result<(), String> {
     let test_y = one_hot_with_classes(&test_labels, CLASSES);
     // The images are the same in every epoch: find their zeros once, not in every product.
     let _train_pattern = ImagePattern::keep(&train_x);
-    let _test_pattern = ImagePattern::keep(&test_x);
+    let _test_pattern = ImagePattern::keep_for_forward_pass(&test_x);
 
     let (mut w, mut b) = match &a.init {
         Some(path) => {

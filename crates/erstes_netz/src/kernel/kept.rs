@@ -31,6 +31,12 @@
 //!   tiled MNIST digits 253 → 239 ms (10 pairs, faster in 10).
 //!
 //! Finding both for the 60,000 Fashion-MNIST images took 0.18 s, once.
+//!
+//! Memory: the codes take 1 byte per pixel (47 MB for 60,000 images) and
+//! push the command line's peak from 642 to 660 MB on the tiled MNIST
+//! digits, just above 1/5 of numpy's 3.35 GB (the goal of issue 13). The
+//! test images therefore keep only the pattern of their one product
+//! ([`ImagePattern::keep_for_forward_pass`]): 651 MB.
 
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -79,7 +85,8 @@ pub(super) struct Kept {
     cols: usize,
     pairs: bool,
     left: Vec<TaskPattern>,
-    right: Vec<Vec<Vec<u64>>>,
+    /// None for images kept for the forward pass only.
+    right: Option<Vec<Vec<Vec<u64>>>>,
     codes: Option<(Vec<u8>, Box<[f64; CODES]>)>,
 }
 
@@ -198,8 +205,20 @@ fn kept_now() -> std::sync::MutexGuard<'static, Vec<Arc<Kept>>> {
 
 impl<'a> ImagePattern<'a> {
     /// Finds the nonzero pixels of `x` (one image per row) for both
-    /// products, on all cores, and keeps them until this value is dropped.
+    /// products, and the values' codes, on all cores, and keeps them until
+    /// this value is dropped. For the training images.
     pub fn keep(x: &'a ArrayRef2<f64>) -> ImagePattern<'a> {
+        Self::find(x, true)
+    }
+
+    /// Like [`ImagePattern::keep`], for images that only go through the
+    /// forward pass (the test images): the pattern of `x · w[0]ᵀ` alone, and
+    /// no codes, which would take 1 byte per pixel for a few milliseconds.
+    pub fn keep_for_forward_pass(x: &'a ArrayRef2<f64>) -> ImagePattern<'a> {
+        Self::find(x, false)
+    }
+
+    fn find(x: &'a ArrayRef2<f64>, training: bool) -> ImagePattern<'a> {
         let (rows, cols) = x.dim();
         let kept = match x.as_slice() {
             Some(s) if !s.is_empty() => {
@@ -210,8 +229,8 @@ impl<'a> ImagePattern<'a> {
                     cols,
                     pairs,
                     left: sparse_left::patterns(s, (rows, cols), pairs),
-                    right: sparse_right::patterns(s, (rows, cols), pairs),
-                    codes: codes_of(s),
+                    right: training.then(|| sparse_right::patterns(s, (rows, cols), pairs)),
+                    codes: if training { codes_of(s) } else { None },
                 });
                 kept_now().push(Arc::clone(&kept));
                 Some(kept)
@@ -257,7 +276,7 @@ impl Kept {
 
     /// The patterns of `a · x` for the inner loop `kernel`.
     pub fn right(&self, kernel: pair_sums::Kernel) -> Option<&[Vec<Vec<u64>>]> {
-        (self.pairs == kernel.pairs).then_some(&self.right[..])
+        self.right.as_deref().filter(|_| self.pairs == kernel.pairs)
     }
 }
 

@@ -405,6 +405,27 @@ mod tests {
             assert_eq!(product(&dz.t(), &x), product(&dz.t(), &copy));
         }
         assert!(Kept::find(xs, 600, 200).is_none(), "dropped");
+        // For the forward pass only: the pattern of x·w, no codes, nothing for a·x.
+        let pixels = pixels(600, 200, 35);
+        let ps = pixels.as_slice().unwrap();
+        let kernel = pair_sums::kernel();
+        {
+            let _kept = ImagePattern::keep(&pixels);
+            let kept = Kept::find(ps, 600, 200).expect("kept");
+            assert!(kept.left(kernel).is_some() && kept.right(kernel).is_some());
+            assert!(kept.codes().is_some());
+        }
+        {
+            let _kept = ImagePattern::keep_for_forward_pass(&pixels);
+            let kept = Kept::find(ps, 600, 200).expect("kept");
+            assert!(kept.left(kernel).is_some() && kept.right(kernel).is_none());
+            assert!(kept.codes().is_none());
+            assert_eq!(product(&pixels, &w), product(&pixels.to_owned(), &w));
+            assert_eq!(
+                product(&dz.t(), &pixels),
+                product(&dz.t(), &pixels.to_owned())
+            );
+        }
         // A transposed view or an empty array is not kept.
         let t = x.t();
         let _kept = ImagePattern::keep(&t);
