@@ -287,7 +287,7 @@ def measure(name, csvs, start, args, notebook):
         f"| {name}: CSV einlesen (Training + Test) | {np_load:.1f} s | {rs_load:.2f} s | "
         f"{np_load / rs_load:.0f}× schneller | ≥ 30× {tick(np_load / rs_load >= 30)} |",
         f"| {name}: Spitzenspeicher (max. RSS) | {np_rss / 1e9:.2f} GB | {rs_rss / 1e9:.2f} GB | "
-        f"{rs_rss / np_rss:.2f} (≈ 1/{np_rss / rs_rss:.1f}) | ≤ 1/5 {tick(rs_rss * 5 <= np_rss)} |",
+        f"{rs_rss / np_rss:.3f} (≈ 1/{np_rss / rs_rss:.2f}) | ≤ 1/5 {tick(rs_rss * 5 <= np_rss)} |",
         f"| {name}: größte relative Abweichung von Loss/Accuracy je Epoche | – | {worst:.1e} | | "
         f"< 1e-9 {tick(worst < 1e-9)} |",
     ]
