@@ -32,11 +32,12 @@
 //!
 //! Finding both for the 60,000 Fashion-MNIST images took 0.18 s, once.
 //!
-//! Memory: the codes take 1 byte per pixel (47 MB for 60,000 images) and
-//! push the command line's peak from 642 to 660 MB on the tiled MNIST
-//! digits, just above 1/5 of numpy's 3.35 GB (the goal of issue 13). The
-//! test images therefore keep only the pattern of their one product
-//! ([`ImagePattern::keep_for_forward_pass`]): 651 MB.
+//! Memory: the codes take 1 byte per pixel (47 MB for 60,000 images). On
+//! the tiled MNIST digits they pushed the command line's peak from 657 to
+//! 676 MB (`/usr/bin/time -f %M`: 641,700 and 660,000 KiB), just above 1/5
+//! of numpy's 3.35 GB (the goal of issue 13). The test images therefore keep
+//! only the pattern of their one product
+//! ([`ImagePattern::keep_for_forward_pass`]): 667 MB (651,600 KiB).
 
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, PoisonError};
