@@ -82,11 +82,16 @@ def main():
             print(f"Lauf {r + 1}/{args.runs} {name}: {runs[name][-1][SUM]:.1f} ms", flush=True)
     print(f"\n{args.daten}, {args.runs} Paare zu {args.epochs} Epochen, ms je Epoche (Median der Läufe):\n")
     print("| Schritt | vorher | nachher | nachher/vorher (Median der Paare) |\n|---|---|---|---|")
-    for step in runs["vorher"][0]:
-        a = [r[step] for r in runs["vorher"]]
-        b = [r[step] for r in runs["nachher"]]
-        ratio = statistics.median(y / x for x, y in zip(a, b) if x > 0) if any(a) else float("nan")
-        print(f"| {step} | {statistics.median(a):.1f} | {statistics.median(b):.1f} | {ratio:.3f} |")
+    # Steps of both programs in order; one that only one of them has shows "–" for the other.
+    steps = list(dict.fromkeys([*runs["vorher"][0], *runs["nachher"][0]]))
+    steps.append(steps.pop(steps.index(SUM)))
+    for step in steps:
+        a = [r.get(step) for r in runs["vorher"]]
+        b = [r.get(step) for r in runs["nachher"]]
+        ms = lambda v: f"{statistics.median(v):.1f}" if None not in v else "–"  # noqa: E731
+        both = None not in a and None not in b and all(x > 0 for x in a)
+        ratio = f"{statistics.median(y / x for x, y in zip(a, b)):.3f}" if both else "–"
+        print(f"| {step} | {ms(a)} | {ms(b)} | {ratio} |")
     faster = sum(b[SUM] < a[SUM] for a, b in zip(runs["vorher"], runs["nachher"]))
     print(f"\nnachher schneller in {faster} von {args.runs} Paaren.")
     print("Letzte Epoche in allen Läufen gleich." if len(ends) == 1 else "Letzte Epoche verschieden:\n" + "\n".join(sorted(ends)))
