@@ -53,6 +53,23 @@ def last_epoch(output):
     return re.sub(r"\s*\([\d.]+ s\)$", "", line)
 
 
+def table(before, after):
+    """Markdown rows: per step the medians of both programs' runs and the median
+    of the pair-by-pair ratios; steps in order of appearance, the sum last, and
+    "–" where only one program has a step."""
+    rows = ["| Schritt | vorher | nachher | nachher/vorher (Median der Paare) |", "|---|---|---|---|"]
+    steps = list(dict.fromkeys([*before[0], *after[0]]))
+    steps.append(steps.pop(steps.index(SUM)))
+    for step in steps:
+        a = [r.get(step) for r in before]
+        b = [r.get(step) for r in after]
+        ms = lambda v: f"{statistics.median(v):.1f}" if None not in v else "–"  # noqa: E731
+        both = None not in a and None not in b and all(x > 0 for x in a)
+        ratio = f"{statistics.median(y / x for x, y in zip(a, b)):.3f}" if both else "–"
+        rows.append(f"| {step} | {ms(a)} | {ms(b)} | {ratio} |")
+    return rows
+
+
 def data_args(which):
     if which == "fashion":
         if not FASHION.is_dir():
@@ -81,17 +98,7 @@ def main():
             ends.add(last_epoch(out))
             print(f"Lauf {r + 1}/{args.runs} {name}: {runs[name][-1][SUM]:.1f} ms", flush=True)
     print(f"\n{args.daten}, {args.runs} Paare zu {args.epochs} Epochen, ms je Epoche (Median der Läufe):\n")
-    print("| Schritt | vorher | nachher | nachher/vorher (Median der Paare) |\n|---|---|---|---|")
-    # Steps of both programs in order; one that only one of them has shows "–" for the other.
-    steps = list(dict.fromkeys([*runs["vorher"][0], *runs["nachher"][0]]))
-    steps.append(steps.pop(steps.index(SUM)))
-    for step in steps:
-        a = [r.get(step) for r in runs["vorher"]]
-        b = [r.get(step) for r in runs["nachher"]]
-        ms = lambda v: f"{statistics.median(v):.1f}" if None not in v else "–"  # noqa: E731
-        both = None not in a and None not in b and all(x > 0 for x in a)
-        ratio = f"{statistics.median(y / x for x, y in zip(a, b)):.3f}" if both else "–"
-        print(f"| {step} | {ms(a)} | {ms(b)} | {ratio} |")
+    print("\n".join(table(runs["vorher"], runs["nachher"])))
     faster = sum(b[SUM] < a[SUM] for a, b in zip(runs["vorher"], runs["nachher"]))
     print(f"\nnachher schneller in {faster} von {args.runs} Paaren.")
     print("Letzte Epoche in allen Läufen gleich." if len(ends) == 1 else "Letzte Epoche verschieden:\n" + "\n".join(sorted(ends)))

@@ -47,3 +47,16 @@ def test_a_profile_without_its_sum_is_an_error():
     cut = OUTPUT[: OUTPUT.index("Summe")]
     with pytest.raises(ValueError, match="Summe der Schritte"):
         paired_profile.profile_steps(cut)
+
+
+def test_table_takes_medians_and_pairwise_ratios_and_marks_missing_steps():
+    before = [{"x·w": 10.0, "σ": 4.0, "Summe der Schritte": 14.0}, {"x·w": 20.0, "σ": 2.0, "Summe der Schritte": 22.0}]
+    after = [{"beides": 9.0, "Summe der Schritte": 9.0}, {"beides": 22.0, "Summe der Schritte": 22.0}]
+    rows = paired_profile.table(before, after)
+    assert rows[2:] == [
+        "| x·w | 15.0 | – | – |",
+        "| σ | 3.0 | – | – |",
+        "| beides | – | 15.5 | – |",
+        # pairs 9/14 and 22/22: median of the ratios, not ratio of the medians
+        f"| Summe der Schritte | 18.0 | 15.5 | {(9 / 14 + 1) / 2:.3f} |",
+    ]
