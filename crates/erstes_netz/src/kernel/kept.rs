@@ -45,7 +45,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use ndarray::ArrayRef2;
 use rayon::prelude::*;
 
-use super::pair_sums;
+use super::pair_sums::{self, CODES, Coded};
 use super::sparse_left::{self, TaskPattern};
 use super::sparse_right;
 
@@ -90,9 +90,6 @@ pub(super) struct Kept {
     right: Option<Vec<Vec<Vec<u64>>>>,
     codes: Option<(Vec<u8>, Box<[f64; CODES]>)>,
 }
-
-/// Values of images with at most this many different values get one-byte codes.
-const CODES: usize = 256;
 
 /// One-byte codes of `x` and the table of its different values
 /// (`table[codes[i]]` has the bits of `x[i]`), or None for more than
@@ -266,7 +263,7 @@ impl Kept {
     }
 
     /// The one-byte codes of the images and their table, if they have them.
-    pub fn codes(&self) -> Option<(&[u8], &[f64; CODES])> {
+    pub fn codes(&self) -> Option<Coded<'_>> {
         self.codes.as_ref().map(|(c, t)| (&c[..], &**t))
     }
 

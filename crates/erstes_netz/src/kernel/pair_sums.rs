@@ -39,6 +39,13 @@ pub(super) struct Pair<'a> {
     pub out2: Option<&'a mut [f64]>,
 }
 
+/// As many different values as one-byte codes can name.
+pub(super) const CODES: usize = 256;
+
+/// One-byte codes laid out as the values they stand for, and the table of
+/// those values (`kept.rs`).
+pub(super) type Coded<'a> = (&'a [u8], &'a [f64; CODES]);
+
 /// Where the values of a pair's two sparse rows are read.
 #[derive(Clone, Copy)]
 pub(super) enum Values<'a> {
@@ -49,7 +56,7 @@ pub(super) enum Values<'a> {
     Coded {
         c1: &'a [u8],
         c2: &'a [u8],
-        table: &'a [f64; 256],
+        table: &'a [f64; CODES],
     },
 }
 
@@ -59,7 +66,7 @@ impl<'a> Values<'a> {
     #[inline(always)]
     pub fn of(
         x: &'a [f64],
-        codes: Option<(&'a [u8], &'a [f64; 256])>,
+        codes: Option<Coded<'a>>,
         r1: std::ops::Range<usize>,
         r2: Option<std::ops::Range<usize>>,
     ) -> Values<'a> {

@@ -21,7 +21,7 @@
 
 use rayon::prelude::*;
 
-use super::pair_sums::{Kernel, Pair, Values, row_masks};
+use super::pair_sums::{Coded, Kernel, Pair, Values, row_masks};
 use super::tiles::Tiles;
 use super::{KB, NB};
 
@@ -82,7 +82,7 @@ pub(super) fn product(
     (m, k, n): (usize, usize, usize),
     kernel: Kernel,
     kept: Option<&[TaskPattern]>,
-    codes: Option<(&[u8], &[f64; 256])>,
+    codes: Option<Coded<'_>>,
 ) -> Vec<f64> {
     assert!(x.len() == m * k && d.len() == k * n, "factor sizes");
     let tiles = Tiles::of(d, k, n);

@@ -13,7 +13,7 @@
 
 use rayon::prelude::*;
 
-use super::pair_sums::{Kernel, Pair, Values, column_masks, column_pair_masks};
+use super::pair_sums::{Coded, Kernel, Pair, Values, column_masks, column_pair_masks};
 use super::tiles::Tiles;
 use super::{KB, NB};
 
@@ -82,7 +82,7 @@ pub(super) fn product_t(
     (m, k, n): (usize, usize, usize),
     kernel: Kernel,
     kept: Option<&[Vec<Vec<u64>>]>,
-    codes: Option<(&[u8], &[f64; 256])>,
+    codes: Option<Coded<'_>>,
 ) -> Vec<f64> {
     assert!(a_t.len() == k * m && x.len() == k * n, "factor sizes");
     let mut c_t = super::zeroed(n * m);
