@@ -96,6 +96,8 @@ def test_later_cells_rebuild_no_crate(tmp_path):
         later = log.read_text()[len(after_first) :]
         # read before the kernel ends: its build folder goes with it
         last_dir = re.findall(r"(/[^\s\"\\]+)", outputs[-1]) if os.name == "posix" else []
+        kernel_locks = [Path(d) / "Cargo.lock" for d in last_dir if (Path(d) / "Cargo.lock").is_file()]
+        kernel_versions = lock_versions(kernel_locks[0]) if kernel_locks else set()
         indexes = [i for d in last_dir for i in Path(d).glob("target/*/debug/incremental-cells/index.json")]
         index = json.loads(indexes[0].read_text()) if indexes else {}
         used_folders = {k: list((indexes[0].parent / v["dir"]).glob("ctx-*")) for k, v in index.items()}
@@ -111,11 +113,22 @@ def test_later_cells_rebuild_no_crate(tmp_path):
         assert indexes, f"kein incremental-cells/index.json im Build-Ordner: {outputs[-1]}"
         assert list(index) == ["verdoppelt"], index
         assert used_folders["verdoppelt"], "rustc hat den Ordner nicht benutzt"
+        # The cells were built with the versions `make test` tests (the course's Cargo.lock).
+        assert kernel_locks, f"kein Cargo.lock im Build-Ordner: {outputs[-1]}"
+        untested = kernel_versions - lock_versions(ROOT / "Cargo.lock") - {("ctx", "1.0.0")}
+        assert ("erstes_netz", "0.1.0") in kernel_versions and not untested, sorted(untested)
     rebuilt = re.findall(r"Compiling (\S+)", later)
     assert not rebuilt, f"Zellen nach der ersten übersetzen Crates neu: {sorted(set(rebuilt))}"
     if huge_kb is not None:
         # With mimalloc's default, rust-analyzer alone held about 450 MB of huge pages here.
         assert huge_kb < 64 * 1024, f"evcxr hält {huge_kb} KiB in großen Seiten (MIMALLOC_ALLOW_THP wirkt nicht)"
+
+
+def lock_versions(path):
+    """(name, version) of every package in a Cargo.lock."""
+    import tomllib
+
+    return {(p["name"], p["version"]) for p in tomllib.loads(path.read_text(encoding="utf-8"))["package"]}
 
 
 def anon_huge_pages_kb(pid):
@@ -151,6 +164,48 @@ def test_cells_compile_without_thin_lto_through_the_wrapper(tmp_path, monkeypatc
     monkeypatch.setattr(start_kernel, "CELL_RUSTC", "#!/bin/sh\nexit 3\n")
     assert start_kernel.cell_rustc(tmp_path) is None
     assert "lässt sich nicht ausführen" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(os.name != "posix", reason="der Wrapper ist ein Shell-Skript")
+def test_wrapper_puts_the_course_lock_into_a_build_folder_without_dependencies(tmp_path):
+    seed = tmp_path / "quelle.lock"
+    seed.write_text("# die Versionen des Kurses\n")
+    script = start_kernel.cell_rustc(tmp_path, seed)
+    crate = tmp_path / "ctx"
+    crate.mkdir()
+    toml = '[package]\nname = "ctx"\n\n[profile.dev]\nopt-level = 2\n\n[dependencies]\n{}\n'
+
+    def compile_cell(deps):
+        (crate / "Cargo.toml").write_text(toml.format(deps))
+        (crate / "Cargo.lock").write_text("# von Cargo\n")
+        subprocess.run([script, "true", "--crate-name", "ctx"], cwd=crate, check=True)
+        return (crate / "Cargo.lock").read_text()
+
+    # evcxr's start-up cell: no dependencies yet, so the course's lock takes the place.
+    assert compile_cell("") == "# die Versionen des Kurses\n"
+    # After a `:dep`, Cargo's own lock stays: it already holds what the cells use.
+    assert compile_cell('erstes_netz = { path = "../x" }') == "# von Cargo\n"
+    # Other crates (a dependency compiled through the wrapper) are not touched.
+    (crate / "Cargo.toml").write_text(toml.format(""))
+    subprocess.run([script, "true", "--crate-name", "ndarray"], cwd=crate, check=True)
+    assert (crate / "Cargo.lock").read_text() == "# von Cargo\n"
+    # Without a lock (ERSTES_NETZ_CARGO_LOCK=""), Cargo resolves as evcxr has it.
+    script = start_kernel.cell_rustc(tmp_path, None)
+    assert compile_cell("") == "# von Cargo\n"
+
+
+def test_course_lock_is_the_one_beside_the_script_or_the_repositorys(tmp_path, monkeypatch):
+    monkeypatch.delenv("ERSTES_NETZ_CARGO_LOCK", raising=False)
+    assert start_kernel.course_lock() == ROOT / "Cargo.lock"  # run from the repository
+    kernelspec = tmp_path / "share" / "jupyter" / "kernels" / "rust"
+    kernelspec.mkdir(parents=True)
+    assert start_kernel.course_lock(kernelspec) is None
+    (kernelspec / "Cargo.lock").write_text("")
+    assert start_kernel.course_lock(kernelspec) == kernelspec / "Cargo.lock"
+    monkeypatch.setenv("ERSTES_NETZ_CARGO_LOCK", "")
+    assert start_kernel.course_lock(kernelspec) is None
+    spec = KernelSpecManager().get_kernel_spec("rust")  # installed by `make setup`
+    assert open(os.path.join(spec.resource_dir, "Cargo.lock"), "rb").read() == (ROOT / "Cargo.lock").read_bytes()
 
 
 def test_course_crate_is_in_the_cache_with_its_source_hash():

@@ -5,9 +5,9 @@
         [--toolchain DIR] [--shared-store DIR] [--vendor DIR]
 
 `evcxr_jupyter --install` writes its kernelspec (logos, kernel.js); this script
-then adds start_kernel.py, its cell helpers and cargo-config.toml beside it and points
-kernel.json at the script, which starts evcxr_jupyter with the course's build
-profile. With --prefix (e.g. /opt/erstes-netz/venv) the kernelspec goes to
+then adds start_kernel.py, its cell helpers, the course's Cargo.lock and
+cargo-config.toml beside it and points kernel.json at the script, which starts
+evcxr_jupyter with the course's build profile. With --prefix (e.g. /opt/erstes-netz/venv) the kernelspec goes to
 PREFIX/share/jupyter/kernels/rust for all users; the user's own kernelspec is
 left as it is. For a JupyterHub (scripts/hub/): --toolchain is the Rust
 toolchain every kernel uses, --shared-store the evcxr cache built at set-up
@@ -79,6 +79,8 @@ def main(argv=None):
             tmp_dir = kernel_dir
         for script in ["start_kernel.py", PROXY, *HELPERS]:
             shutil.copy(HERE / script, tmp_dir / script)
+        # The versions the course tests, for every kernel's build folder (start_kernel.course_lock).
+        shutil.copy(HERE.parent.parent / "Cargo.lock", tmp_dir / "Cargo.lock")
         profile = (HERE / "cargo-config.toml").read_text(encoding="utf-8")
         if args.vendor:
             profile += vendor_config(args.vendor.resolve())

@@ -323,6 +323,21 @@ CELL_RUSTC = """#!/bin/sh
 # Written by start_kernel.py (erstes-netz); see there and cell_incremental.py.
 case " $* " in
 *" --crate-name ctx "*)
+  # evcxr's start-up cell has no dependencies, so Cargo leaves a Cargo.lock without
+  # any. The course's lock in its place gives the next `:dep` the tested versions
+  # and spares it resolving anew against crates.io (see course_lock).
+  if [ -f {lock} ] && [ -f Cargo.toml ]; then
+    section= deps=
+    while IFS= read -r line; do
+      case $line in
+      "["*) section=$line ;;
+      *=*) [ "$section" = "[dependencies]" ] && deps=1 ;;
+      esac
+    done <Cargo.toml
+    if [ -z "$deps" ]; then
+      cp {lock} .Cargo.lock.kurs 2>/dev/null && mv -f .Cargo.lock.kurs Cargo.lock
+    fi
+  fi
   src= inc= dir=
   for a; do
     case $a in *lib.rs) src=$a ;; incremental=*) inc=${a#incremental=} ;; esac
@@ -349,8 +364,31 @@ HELPERS = ["cell_functions.awk", "cell_incremental.py"]
 PROXY = "kernel_proxy.py"
 
 
-def cell_rustc(base):
-    """Writes the wrapper for the cells' rustc into `base`; returns its path, or None where it cannot run."""
+def course_lock(here=HERE):
+    """The Cargo.lock whose versions the course tests, or None.
+
+    Each kernel builds its cells in a new folder. Without a Cargo.lock there, the
+    first `:dep` resolved all dependencies of the course crate anew: it asked
+    crates.io for the newest versions (1.2-1.4 s of the first cell here, and an
+    error without network) and took versions nobody had tested, which evcxr's
+    cache then did not have either. The lock lies beside start_kernel.py in an
+    installed kernelspec (install_kernelspec.py), else in the repository;
+    $ERSTES_NETZ_CARGO_LOCK names another one ("" for none, as before).
+    """
+    if "ERSTES_NETZ_CARGO_LOCK" in os.environ:
+        value = os.environ["ERSTES_NETZ_CARGO_LOCK"]
+        return Path(value) if value and Path(value).is_file() else None
+    for path in [here / "Cargo.lock", here.parent.parent / "Cargo.lock"]:
+        if path.is_file():
+            return path
+    return None
+
+
+def cell_rustc(base, lock=None):
+    """Writes the wrapper for the cells' rustc into `base`; returns its path, or None where it cannot run.
+
+    `lock` (a Cargo.lock) is copied to `base` for the wrapper to put into a new build folder.
+    """
     if os.name != "posix":
         return None  # Windows: cells compile as evcxr sets them up
     script = base / "cell-rustc.sh"
@@ -359,9 +397,17 @@ def cell_rustc(base):
             copy_if_changed(HERE / helper, base / helper)
         except OSError:
             pass  # a kernelspec installed before them: the script keeps Cargo's folder
+    seed = ""
+    if lock is not None:
+        try:
+            copy_if_changed(lock, base / "kurs-Cargo.lock")
+            seed = str(base / "kurs-Cargo.lock")
+        except OSError:
+            pass  # unreadable: the kernel resolves as evcxr does by itself
     try:
         text = (
-            CELL_RUSTC.replace("{python}", shlex.quote(sys.executable))
+            CELL_RUSTC.replace("{lock}", shlex.quote(seed))
+            .replace("{python}", shlex.quote(sys.executable))
             .replace("{functions}", shlex.quote(str(base / HELPERS[0])))
             .replace("{chooser}", shlex.quote(str(base / HELPERS[1])))
         )
@@ -457,7 +503,7 @@ def main(argv):
         # even when the kernel was killed (see harvest).
         tmp = view / "tmp"
         tmp.mkdir()
-    env = kernel_env(base, conf, cache_home, cell_rustc(base), tmp)
+    env = kernel_env(base, conf, cache_home, cell_rustc(base, course_lock()), tmp)
     build_dir_lock = claim_build_dir(env)
     if tmp is not None and wants_proxy(conf, args):
         import kernel_proxy
