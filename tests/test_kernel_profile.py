@@ -205,7 +205,8 @@ def test_course_lock_is_the_one_beside_the_script_or_the_repositorys(tmp_path, m
     monkeypatch.setenv("ERSTES_NETZ_CARGO_LOCK", "")
     assert start_kernel.course_lock(kernelspec) is None
     spec = KernelSpecManager().get_kernel_spec("rust")  # installed by `make setup`
-    assert open(os.path.join(spec.resource_dir, "Cargo.lock"), "rb").read() == (ROOT / "Cargo.lock").read_bytes()
+    installed = open(os.path.join(spec.resource_dir, "Cargo.lock"), "rb").read()
+    assert installed == (ROOT / "Cargo.lock").read_bytes(), "der Kernel hat ein anderes Cargo.lock als das Projekt – `make setup` neu ausführen"
 
 
 def test_course_crate_is_in_the_cache_with_its_source_hash():
