@@ -193,6 +193,7 @@ def run_rust(csvs, start, epochs, lr):
 NOTEBOOK_TRAINING = """\
 let (mut w, mut b) = erstes_netz::load_weights("{start}").expect("Startgewichte");
 let mut seconds = Vec::new();
+let muster = ImagePattern::keep(&train_images); // as lesson 1's training cells do
 for i in 0..{epochs} {{
     let t = std::time::Instant::now();
     let (z_1, a_1, y_hat) = forward_pass(&w, &b, &train_images);
@@ -207,6 +208,7 @@ for i in 0..{epochs} {{
     seconds.push(s);
     println!("{{{{\\"epoch\\": {{}}, \\"loss\\": {{}}, \\"test_loss\\": {{}}, \\"accuracy\\": {{}}, \\"test_accuracy\\": {{}}, \\"seconds\\": {{}}}}}}", i + 1, loss, test_loss, acc, test_acc, s);
 }}
+drop(muster);
 """
 
 
