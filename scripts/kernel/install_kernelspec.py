@@ -7,7 +7,8 @@
 `evcxr_jupyter --install` writes its kernelspec (logos, kernel.js); this script
 then adds start_kernel.py, its cell helpers, the course's Cargo.lock and
 cargo-config.toml beside it and points kernel.json at the script, which starts
-evcxr_jupyter with the course's build profile. With --prefix (e.g. /opt/erstes-netz/venv) the kernelspec goes to
+evcxr_jupyter with the course's build profile. With --prefix (e.g.
+/opt/erstes-netz/venv) the kernelspec goes to
 PREFIX/share/jupyter/kernels/rust for all users; the user's own kernelspec is
 left as it is. For a JupyterHub (scripts/hub/): --toolchain is the Rust
 toolchain every kernel uses, --shared-store the evcxr cache built at set-up
