@@ -7,7 +7,9 @@ epochs of the lesson's exercise (forward pass, loss and accuracy, the test
 images' forward pass, backpropagation, update) written out step by step, each
 step timed with `Instant`; printed is the median of each step over the epochs
 (the first left out). The steps call what the lesson's own functions call
-(`matmul`, `+ &b[0]`, `sigmoid`, …), compiled in the cell as a student's code is.
+(`matmul`, `+ &b[0]`, `sigmoid`, …), compiled in the cell as a student's code is,
+with the training images' pattern kept as the lesson's training cells keep it
+(`ImagePattern::keep`).
 
 Then `erstes-netz train --profile` on the same data from the same start
 weights: the command line's own step table (it fuses bias, sigmoid and the
@@ -45,6 +47,7 @@ macro_rules! step {{ ($name:expr, $e:expr) => {{ {{
     times.push(($name, t.elapsed().as_secs_f64() * 1e3));
     value
 }} }} }}
+let muster = ImagePattern::keep(&train_images); // as lesson 1's training cells do
 for epoch in 0..{epochs} {{
     if epoch == 1 {{
         times.clear(); // epoch 0 warmed up
@@ -70,6 +73,7 @@ for epoch in 0..{epochs} {{
     times.push(("Epoche", t.elapsed().as_secs_f64() * 1e3));
     drop(z_1);
 }}
+drop(muster);
 for (name, ms) in &times {{
     println!("STEP\t{{name}}\t{{ms}}");
 }}
