@@ -13,12 +13,13 @@ Measures in one run, one thing after another, on the bundled 8,000/2,000 digits:
      against the original Python lesson (scripts/bench/original_01.py: the original's
      code with its solutions, np.genfromtxt on the same digits) with ipykernel;
   4. the training epoch written in the notebook (the lesson's own functions in evcxr)
-     against the release command line `erstes-netz train`, from the same start weights;
+     against the release command line `erstes-netz train`, from the same start weights,
+     --epoch-pairs times in turn (the ratio pair by pair: median and range);
   5. the check cells of lesson 1 that take the student's function
      (`check::forward_pass(forward_pass)`, …), each right after the definitions: the
      sum, as a student meets them (their first call also compiles the function).
 
-    python scripts/bench_notebook.py [--kernels 3] [--runs 1] [--epochs 10]
+    python scripts/bench_notebook.py [--kernels 3] [--runs 1] [--epochs 10] [--epoch-pairs 3]
 
 It prints a Markdown table with the targets of issue 10 and writes it to
 build/bench/notebook.md. Nothing here is a test: the numbers depend on the machine.
@@ -210,23 +211,51 @@ def check_cells():
         kernel.stop()
 
 
-def training_epochs(epochs, lr="0.3"):
-    """Median epoch of the lesson's own functions in evcxr and of the release command line."""
+def training_epochs(epochs, lr="0.3", pairs=3):
+    """Epochs of the lesson's own functions in evcxr against the release command line, side by side.
+
+    One kernel; `pairs` times a command-line run and the notebook's training cell,
+    alternating which goes first, from the same start weights. Returns the median
+    epoch (2 to `epochs`) of each run, notebook and command line, and whether all
+    runs computed the same numbers (relative difference < 1e-9)."""
     BUILD.mkdir(parents=True, exist_ok=True)
     start = start_weights()
-    out, _, _ = peak_of([release_cli(), "train", "--train", TRAIN, "--test", TEST, "--init", start, "--epochs", epochs, "--lr", lr, "--json"])
-    cli_rows = json_rows(out)
+    cli = release_cli()
+    cmd = [cli, "train", "--train", TRAIN, "--test", TEST, "--init", start, "--epochs", epochs, "--lr", lr, "--json"]
+    keys = ["loss", "accuracy", "test_loss", "test_accuracy"]
+    median = lambda rows: statistics.median(r["seconds"] for r in rows[1:])  # noqa: E731
+    nb_epochs, cli_epochs, same = [], [], True
 
     kernel, _ = lesson_kernel(BUNDLED_DATA)
     try:
-        _, text = checked(kernel.run(NOTEBOOK_TRAINING.format(start=start, epochs=epochs, lr=lr)), "Training")
+        for pair in range(pairs):
+            rows = {}
+            for side in ("cli", "nb") if pair % 2 == 0 else ("nb", "cli"):
+                if side == "cli":
+                    rows[side] = json_rows(peak_of(cmd)[0])
+                else:
+                    cell = NOTEBOOK_TRAINING.format(start=start, epochs=epochs, lr=lr)
+                    rows[side] = json_rows(checked(kernel.run(cell), "Training")[1])
+            same = same and all(
+                relative_difference(a[k], b[k]) < 1e-9 for a, b in zip(rows["nb"], rows["cli"], strict=True) for k in keys
+            )
+            nb_epochs.append(median(rows["nb"]))
+            cli_epochs.append(median(rows["cli"]))
     finally:
         kernel.stop()
-    nb_rows = json_rows(text)
-    keys = ["loss", "accuracy", "test_loss", "test_accuracy"]
-    same = all(relative_difference(a[k], b[k]) < 1e-9 for a, b in zip(nb_rows, cli_rows, strict=True) for k in keys)
-    median = lambda rows: statistics.median(r["seconds"] for r in rows[1:])  # noqa: E731
-    return median(nb_rows), median(cli_rows), same
+    return nb_epochs, cli_epochs, same
+
+
+def epoch_row(nb_epochs, cli_epochs, same, epochs):
+    """The table row of the epoch: medians, and the median and range of the ratios pair by pair."""
+    ratios = sorted(n / c for n, c in zip(nb_epochs, cli_epochs, strict=True))
+    med = statistics.median
+    return (
+        f"| Trainings-Epoche im Notebook gegen Kommandozeile (Median Epoche 2–{epochs}; "
+        f"{len(ratios)} Paare abwechselnd, Verhältnis Paar für Paar) | "
+        f"{med(nb_epochs) * 1000:.0f} ms gegen {med(cli_epochs) * 1000:.0f} ms = {med(ratios):.2f}× "
+        f"({ratios[0]:.2f}–{ratios[-1]:.2f}×){'' if same else ' (WERTE WEICHEN AB)'} | ≤ 1,2× |"
+    )
 
 
 def main():
@@ -234,6 +263,7 @@ def main():
     parser.add_argument("--kernels", type=int, default=3, help="frische Kernel für erste und einfache Zellen")
     parser.add_argument("--runs", type=int, default=1, help="Läufe der ganzen Lektion je Sprache")
     parser.add_argument("--epochs", default="10")
+    parser.add_argument("--epoch-pairs", type=int, default=3, help="Läufe Kommandozeile/Notebook im Wechsel")
     args = parser.parse_args()
 
     print("Erste Zelle und einfache Zellen …", flush=True)
@@ -241,7 +271,7 @@ def main():
     print("Ganze Lektion 1, Rust und Python …", flush=True)
     rust, python, rust_cells, python_cells, ordinary = whole_lesson(args.runs)
     print("Trainings-Epoche im Notebook und auf der Kommandozeile …", flush=True)
-    nb_epoch, cli_epoch, same = training_epochs(args.epochs)
+    nb_epochs, cli_epochs, same = training_epochs(args.epochs, pairs=args.epoch_pairs)
     print("Prüfzellen von Lektion 1 …", flush=True)
     checks = check_cells()
 
@@ -264,9 +294,7 @@ def main():
         f"| erste Zelle eines neuen Kernels, warm (Median von {len(firsts)}) | {med(firsts):.1f} s | ≤ 8 s |",
         f"| Lektion 1 ganz, headless: Rust ({rust_cells} Codezellen) gegen Python-Original "
         f"({python_cells}) | {med(rust):.0f} s gegen {med(python):.0f} s = {ratio:.2f}× | ≤ 2× |",
-        f"| Trainings-Epoche im Notebook gegen Kommandozeile (Median Epoche 2–{args.epochs}) | "
-        f"{nb_epoch * 1000:.0f} ms gegen {cli_epoch * 1000:.0f} ms = {nb_epoch / cli_epoch:.2f}×"
-        f"{'' if same else ' (WERTE WEICHEN AB)'} | ≤ 1,2× |",
+        epoch_row(nb_epochs, cli_epochs, same, args.epochs),
         f"| die {len(checks)} Prüfzellen von Lektion 1 mit einer Funktion als Argument, zusammen | "
         f"{sum(checks):.1f} s ({', '.join(f'{c:.1f}' for c in checks)} s) | – |",
     ]

@@ -42,3 +42,12 @@ def test_epoch_steps_take_the_median_of_each_step_in_order():
     text = "STEP\tx·w[0]ᵀ\t16.0\nSTEP\t+ b[0]\t4.5\nEpoche 1\nSTEP\tx·w[0]ᵀ\t14.0\nSTEP\t+ b[0]\t5.5\nSTEP\tx·w[0]ᵀ\t30.0\n"
     assert bench_epoch_steps.medians(text) == {"x·w[0]ᵀ": 16.0, "+ b[0]": 5.0}
     assert list(bench_epoch_steps.medians(text)) == ["x·w[0]ᵀ", "+ b[0]"]
+
+
+def test_epoch_row_quotes_the_median_ratio_pair_by_pair_and_its_range():
+    # Pairs 62/35, 70/40, 66/33 ms: ratios 1.771, 1.75, 2.0 – the median ratio is 1.77,
+    # not the ratio of the medians (66/35 = 1.89).
+    row = bench_notebook.epoch_row([0.062, 0.070, 0.066], [0.035, 0.040, 0.033], True, "10")
+    assert "66 ms gegen 35 ms = 1.77× (1.75–2.00×)" in row, row
+    assert "3 Paare" in row and "Epoche 2–10" in row and "WEICHEN" not in row
+    assert "(WERTE WEICHEN AB)" in bench_notebook.epoch_row([0.05], [0.04], False, "10")
