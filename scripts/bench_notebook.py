@@ -265,6 +265,8 @@ def main():
     parser.add_argument("--epochs", default="10")
     parser.add_argument("--epoch-pairs", type=int, default=3, help="Läufe Kommandozeile/Notebook im Wechsel")
     args = parser.parse_args()
+    if args.epoch_pairs < 1:
+        parser.error(f"--epoch-pairs braucht mindestens 1 Paar, nicht {args.epoch_pairs}")
 
     print("Erste Zelle und einfache Zellen …", flush=True)
     starts, firsts, trivial = first_and_trivial_cells(args.kernels)
