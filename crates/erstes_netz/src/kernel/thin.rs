@@ -48,11 +48,12 @@ const BLOCK: usize = 32;
 /// is summed in registers over q = 0..k and written once, instead of adding
 /// k rows of B to the row of C in memory one after another. Every value gets
 /// the same additions in the same order (starting from +0.0), so the same
-/// bits. Measured on the Intel Xeon (AVX-512): lesson 1's `dz_2 · w[1]`
-/// (8,000 × 10 times 10 × 200) 1.60 → 0.74 ms in `cargo bench -p erstes_netz
-/// --bench kernels -- thin`, and 3.2–4.3 → 1.5–2.7 ms as a step of the
-/// notebook's epoch (README, "Wartezeiten im Notebook"); the epoch as a
-/// whole, bound by memory, did not get measurably faster.
+/// bits. Measured on the Intel Xeon (AVX-512): `dz_2 · w[1]` (8,000 × 10
+/// times 10 × 200) 1.60 → 0.74 ms in `cargo bench -p erstes_netz --bench
+/// kernels -- thin`, and (10 × 300, as in lesson 1's training cells)
+/// 3.2–4.3 → 1.5–2.7 ms as a step of the notebook's epoch (README,
+/// "Wartezeiten im Notebook"); the epoch as a whole, bound by memory, did
+/// not get measurably faster.
 #[inline(always)]
 fn short_rows(c: &mut [f64], a: &[f64], b: &[f64], k: usize, n: usize) {
     for (c_row, a_row) in c.chunks_exact_mut(n).zip(a.chunks_exact(k)) {
