@@ -193,22 +193,23 @@ def run_rust(csvs, start, epochs, lr):
 NOTEBOOK_TRAINING = """\
 let (mut w, mut b) = erstes_netz::load_weights("{start}").expect("Startgewichte");
 let mut seconds = Vec::new();
-let muster = ImagePattern::keep(&train_images); // as lesson 1's training cells do
-for i in 0..{epochs} {{
-    let t = std::time::Instant::now();
-    let (z_1, a_1, y_hat) = forward_pass(&w, &b, &train_images);
-    let loss = calc_loss(&y_hat, &train_targets) / y_hat.nrows() as f64;
-    let acc = accuracy(&train_labels, &y_hat);
-    let (_, _, test_y_hat) = forward_pass(&w, &b, &test_images);
-    let test_loss = calc_loss(&test_y_hat, &test_targets) / test_y_hat.nrows() as f64;
-    let test_acc = accuracy(&test_labels, &test_y_hat);
-    let (grad_w, grad_b) = back_prop(&train_images, &z_1, &a_1, &y_hat, &train_targets, &w);
-    (w, b) = update(w, b, &grad_w, &grad_b, {lr});
-    let s = t.elapsed().as_secs_f64();
-    seconds.push(s);
-    println!("{{{{\\"epoch\\": {{}}, \\"loss\\": {{}}, \\"test_loss\\": {{}}, \\"accuracy\\": {{}}, \\"test_accuracy\\": {{}}, \\"seconds\\": {{}}}}}}", i + 1, loss, test_loss, acc, test_acc, s);
+{{
+    let _muster = ImagePattern::keep(&train_images); // a block, as lesson 1's training cells have it
+    for i in 0..{epochs} {{
+        let t = std::time::Instant::now();
+        let (z_1, a_1, y_hat) = forward_pass(&w, &b, &train_images);
+        let loss = calc_loss(&y_hat, &train_targets) / y_hat.nrows() as f64;
+        let acc = accuracy(&train_labels, &y_hat);
+        let (_, _, test_y_hat) = forward_pass(&w, &b, &test_images);
+        let test_loss = calc_loss(&test_y_hat, &test_targets) / test_y_hat.nrows() as f64;
+        let test_acc = accuracy(&test_labels, &test_y_hat);
+        let (grad_w, grad_b) = back_prop(&train_images, &z_1, &a_1, &y_hat, &train_targets, &w);
+        (w, b) = update(w, b, &grad_w, &grad_b, {lr});
+        let s = t.elapsed().as_secs_f64();
+        seconds.push(s);
+        println!("{{{{\\"epoch\\": {{}}, \\"loss\\": {{}}, \\"test_loss\\": {{}}, \\"accuracy\\": {{}}, \\"test_accuracy\\": {{}}, \\"seconds\\": {{}}}}}}", i + 1, loss, test_loss, acc, test_acc, s);
+    }}
 }}
-drop(muster);
 """
 
 

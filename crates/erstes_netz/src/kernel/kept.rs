@@ -22,7 +22,10 @@
 //! not changed between two products, and checking it costs the same pass
 //! over the images as finding the masks. So the caller says it, by keeping
 //! an `ImagePattern` around its loop, as lesson 1's training cells do
-//! (`let muster = ImagePattern::keep(&train_images);` … `drop(muster);`).
+//! (`{ let _muster = ImagePattern::keep(&train_images); for … { … } }`).
+//! The block, not `drop(muster)`, ends it there: evcxr tries to carry every
+//! top-level `let` into the next cell, fails to compile that for a dropped
+//! one and compiles the cell a second time without it.
 //! Within one cell only: evcxr builds every cell with its own copy of this
 //! crate, so a pattern kept in one cell is unknown to the next (measured:
 //! an owned wrapper made in one cell sped up the next cell's epoch by 2 %
