@@ -9,7 +9,6 @@ a copy of the folder that overlaps it most; at most MAX_FOLDERS are kept.
 The real kernel's use of it is checked in test_kernel_profile.py.
 """
 
-import json
 import os
 import shutil
 import subprocess
@@ -113,8 +112,9 @@ def test_cells_with_the_same_functions_share_a_folder(tmp_path):
     third = cell_incremental.choose(incremental, ["sigmoid"], now=7)
     assert sorted(p.name for p in Path(third).iterdir()) == ["ctx-abc"]
     assert (Path(third) / "ctx-abc" / "s-2").is_dir()
-    index = json.loads((base / "index.json").read_text())
+    index = cell_incremental.read_index(str(base / cell_incremental.INDEX))
     assert set(index) == {"forward_pass", "calc_loss forward_pass", "sigmoid"}
+    assert {v["dir"] for v in index.values()} == {"f1", "f2", "f3"} and index["sigmoid"]["used"] == 7
 
 
 def test_at_most_max_folders_are_kept_the_least_recently_used_goes(tmp_path, monkeypatch):
@@ -125,14 +125,14 @@ def test_at_most_max_folders_are_kept_the_least_recently_used_goes(tmp_path, mon
     assert cell_incremental.choose(incremental, ["sigmoid"], now=3) == a
     c = cell_incremental.choose(incremental, ["forward_pass"], now=4)
     assert not Path(b).exists() and Path(a).is_dir() and Path(c).is_dir()
-    index = json.loads((tmp_path / "incremental-cells" / "index.json").read_text())
+    index = cell_incremental.read_index(str(tmp_path / "incremental-cells" / cell_incremental.INDEX))
     assert sorted(index) == ["forward_pass", "sigmoid"]
 
 
 def test_a_broken_index_starts_afresh_and_the_script_stays_silent(tmp_path, capsys):
     base = tmp_path / "incremental-cells"
     base.mkdir()
-    (base / "index.json").write_text('{"sigmoid": {"dir": 3}}')
+    (base / cell_incremental.INDEX).write_text("1.5\tf7\tsigmoid\n2\tf1\n")  # a line cut short
     assert Path(cell_incremental.choose(str(tmp_path / "incremental"), ["sigmoid"])).name == "f1"
     (tmp_path / "datei").write_text("")
     cell_incremental.main([str(tmp_path / "datei" / "incremental"), "sigmoid"])  # cannot create the folder
@@ -197,3 +197,35 @@ def test_the_wrapper_hands_rustc_the_chosen_folder_and_lto_off(tmp_path):
         (chosen.parent / "last").write_text(str(chosen))
         done = subprocess.run([script, "echo", *args], capture_output=True, text=True, check=True)
         assert done.stdout.split() == [*args, "-C", "lto=off"] and done.stderr == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1\t..\tsigmoid\n",  # a folder that is not one of ours: it would be deleted when its set goes
+        "1\tf1/../..\tsigmoid\n",
+        "1\tf\u00b2\tsigmoid\n",
+        "1\tf1\tsigmoid\n2\tf1\tcalc_loss\n",  # two sets in one folder
+        "1\tf1\tsigmoid calc_loss\n",  # names not as choose writes them
+        "eins\tf1\tsigmoid\n",
+    ],
+)
+def test_an_index_that_choose_did_not_write_is_not_trusted(tmp_path, monkeypatch, text):
+    monkeypatch.setattr(cell_incremental, "MAX_FOLDERS", 1)  # every new set evicts the oldest
+    base = tmp_path / "incremental-cells"
+    base.mkdir()
+    (base / cell_incremental.INDEX).write_text(text)
+    assert cell_incremental.read_index(str(base / cell_incremental.INDEX)) == {}
+    outside = tmp_path / "draussen"
+    outside.mkdir()
+    for name in ["calc_loss", "forward_pass", "sigmoid", "softmax"]:
+        cell_incremental.choose(str(tmp_path / "incremental"), [name])
+    assert outside.is_dir() and base.is_dir()
+
+
+def test_the_index_lists_each_set_with_its_folder_and_last_use(tmp_path):
+    incremental = str(tmp_path / "incremental")
+    cell_incremental.choose(incremental, ["sigmoid"], now=1.25)
+    cell_incremental.choose(incremental, ["sigmoid", "calc_loss"], now=2)
+    text = (tmp_path / "incremental-cells" / cell_incremental.INDEX).read_text()
+    assert sorted(text.splitlines()) == ["1.25\tf1\tsigmoid", "2\tf2\tcalc_loss sigmoid"]

@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from execute_notebook import kernel_cache  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts" / "kernel"))
+import cell_incremental  # noqa: E402
 import start_kernel  # noqa: E402
 
 pytestmark = pytest.mark.skipif(shutil.which("evcxr_jupyter") is None, reason="evcxr_jupyter fehlt – `make setup` installiert es")
@@ -98,8 +99,8 @@ def test_later_cells_rebuild_no_crate(tmp_path):
         last_dir = re.findall(r"(/[^\s\"\\]+)", outputs[-1]) if os.name == "posix" else []
         kernel_locks = [Path(d) / "Cargo.lock" for d in last_dir if (Path(d) / "Cargo.lock").is_file()]
         kernel_versions = lock_versions(kernel_locks[0]) if kernel_locks else set()
-        indexes = [i for d in last_dir for i in Path(d).glob("target/*/debug/incremental-cells/index.json")]
-        index = json.loads(indexes[0].read_text()) if indexes else {}
+        indexes = [i for d in last_dir for i in Path(d).glob(f"target/*/debug/incremental-cells/{cell_incremental.INDEX}")]
+        index = cell_incremental.read_index(str(indexes[0])) if indexes else {}
         used_folders = {k: list((indexes[0].parent / v["dir"]).glob("ctx-*")) for k, v in index.items()}
         huge_kb = anon_huge_pages_kb(km.provisioner.process.pid)  # start_kernel.py exec'd evcxr: same pid
     finally:
@@ -110,7 +111,7 @@ def test_later_cells_rebuild_no_crate(tmp_path):
         assert "cell-rustc.sh" in "".join(outputs), outputs[-2:]
         assert re.search(r"TMPDIR: .*/kernels/[^/]+/tmp", "".join(outputs)), outputs[-1]
         assert "\"7.0\"" in "".join(outputs[-3:]), outputs[-3:]
-        assert indexes, f"kein incremental-cells/index.json im Build-Ordner: {outputs[-1]}"
+        assert indexes, f"kein incremental-cells/{cell_incremental.INDEX} im Build-Ordner: {outputs[-1]}"
         assert list(index) == ["verdoppelt"], index
         assert used_folders["verdoppelt"], "rustc hat den Ordner nicht benutzt"
         # The cells were built with the versions `make test` tests (the course's Cargo.lock).
