@@ -60,7 +60,7 @@ def choose(incremental, names, now=None):
     os.makedirs(base, exist_ok=True)
     index_path = os.path.join(base, INDEX)
     index = read_index(index_path)
-    key = " ".join(used)
+    key = index_key(used)
     if key not in index:
         import shutil
 
@@ -88,7 +88,7 @@ def choose(incremental, names, now=None):
             oldest = min((k for k in index if k != key), key=lambda k: index[k]["used"])
             shutil.rmtree(os.path.join(base, index.pop(oldest)["dir"]), ignore_errors=True)
     index[key]["used"] = time.time() if now is None else now
-    write_atomically(index_path, "".join(f"{v['used']!r}\t{v['dir']}\t{k}\n" for k, v in index.items()))
+    write_index(index_path, index)
     folder = os.path.join(base, index[key]["dir"])
     write_atomically(last, folder)
     return folder
@@ -122,6 +122,16 @@ def replace_cells_crate(source, incremental):
         raise
 
 
+def index_key(names):
+    """The index's key of a set of names: sorted, each once, separated by spaces."""
+    return " ".join(sorted(set(names)))
+
+
+def write_index(path, index):
+    """Writes the index as read_index reads it."""
+    write_atomically(path, "".join(f"{v['used']!r}\t{v['dir']}\t{k}\n" for k, v in index.items()))
+
+
 def read_index(path):
     """The index of the folders: {names: {"dir": "f<n>", "used": time}}, empty if missing or broken.
 
@@ -136,7 +146,7 @@ def read_index(path):
                 used, folder, key = line.split("\t")
                 number = folder[1:]
                 well_formed = folder[:1] == "f" and number.isascii() and number.isdigit()
-                if not well_formed or key != " ".join(sorted(set(key.split(" ")) - {""})) or key in index:
+                if not well_formed or not key or key != index_key(key.split(" ")) or key in index:
                     return {}
                 index[key] = {"dir": folder, "used": float(used)}
     except (OSError, ValueError):
