@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from execute_notebook import kernel_cache  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts" / "kernel"))
+import cell_cargo  # noqa: E402
 import cell_incremental  # noqa: E402
 import start_kernel  # noqa: E402
 
@@ -92,6 +93,11 @@ def test_later_cells_rebuild_no_crate(tmp_path):
             run("fn verdoppelt(x: f64) -> f64 { 2.0 * x }")
             run("verdoppelt(zahl)")
             run("zahl + 1.0")
+            # Compile errors reach the student also where the kernel's cargo starts rustc itself.
+            shown = []
+            error = kc.execute_interactive(
+                'let falsch: f64 = "drei";', output_hook=lambda msg: shown.append(json.dumps(msg["content"])), timeout=900
+            )["content"]
             run("verdoppelt(zahl) + 1.0")
             run(":last_compile_dir")
         later = log.read_text()[len(after_first) :]
@@ -102,6 +108,11 @@ def test_later_cells_rebuild_no_crate(tmp_path):
         indexes = [i for d in last_dir for i in Path(d).glob(f"target/*/debug/incremental-cells/{cell_incremental.INDEX}")]
         index = cell_incremental.read_index(str(indexes[0])) if indexes else {}
         used_folders = {k: list((indexes[0].parent / v["dir"]).glob("ctx-*")) for k, v in index.items()}
+        # The last cell went without Cargo (cell_cargo.py): its library (renamed by evcxr) is newer than Cargo's
+        # fingerprint of the cells' crate, which Cargo writes after each rustc it started.
+        records = [Path(d) / "target" / cell_cargo.RECORD for d in last_dir if (Path(d) / "target" / cell_cargo.RECORD).is_file()]
+        library = [p.stat().st_mtime_ns for d in last_dir for p in Path(d).glob("target/*/debug/deps/libcode_*.so")]
+        fingerprint = [p.stat().st_mtime_ns for d in last_dir for p in Path(d).glob("target/*/debug/.fingerprint/ctx-*/lib-ctx")]
         huge_kb = anon_huge_pages_kb(km.provisioner.process.pid)  # start_kernel.py exec'd evcxr: same pid
     finally:
         kc.stop_channels()
@@ -114,6 +125,9 @@ def test_later_cells_rebuild_no_crate(tmp_path):
         assert indexes, f"kein incremental-cells/{cell_incremental.INDEX} im Build-Ordner: {outputs[-1]}"
         assert list(index) == ["verdoppelt"], index
         assert used_folders["verdoppelt"], "rustc hat den Ordner nicht benutzt"
+        assert error["status"] == "error" and "mismatched types" in "".join(shown), shown
+        assert records, f"kein {cell_cargo.RECORD} im Build-Ordner: {outputs[-1]}"
+        assert library and fingerprint and max(library) > max(fingerprint), "die letzte Zelle lief durch Cargo"
         # The cells were built with the versions `make test` tests (the course's Cargo.lock).
         assert kernel_locks, f"kein Cargo.lock im Build-Ordner: {outputs[-1]}"
         untested = kernel_versions - lock_versions(ROOT / "Cargo.lock") - {("ctx", "1.0.0")}

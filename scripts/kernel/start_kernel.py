@@ -323,6 +323,11 @@ CELL_RUSTC = """#!/bin/sh
 # Written by start_kernel.py (erstes-netz); see there and cell_incremental.py.
 case " $* " in
 *" --crate-name ctx "*)
+  # The kernel's cargo (cell_cargo.py) asks for this command, to start it itself
+  # next time where only the cell changed.
+  if [ -n "${ERSTES_NETZ_CARGO_RECORD:-}" ]; then
+    {python} -I -S {cell_cargo} --record "$ERSTES_NETZ_CARGO_RECORD" "$0" "$@" </dev/null || :
+  fi
   # evcxr's start-up cell has no dependencies, so Cargo leaves a Cargo.lock without
   # any. The course's lock in its place gives the next `:dep` the tested versions
   # and spares it resolving anew against crates.io (see course_lock).
@@ -359,7 +364,7 @@ case " $* " in
 esac
 exec "$@" -C lto=off
 """
-HELPERS = ["cell_functions.awk", "cell_incremental.py"]
+HELPERS = ["cell_functions.awk", "cell_incremental.py", "cell_cargo.py"]
 # Beside start_kernel.py too: the connection proxy (kernel_proxy.py, kurs.json "proxy").
 PROXY = "kernel_proxy.py"
 
@@ -410,6 +415,7 @@ def cell_rustc(base, lock=None):
             .replace("{python}", shlex.quote(sys.executable))
             .replace("{functions}", shlex.quote(str(base / HELPERS[0])))
             .replace("{chooser}", shlex.quote(str(base / HELPERS[1])))
+            .replace("{cell_cargo}", shlex.quote(str(base / HELPERS[2])))
         )
         write_if_changed(script, text.encode(), mode=0o755)
         # A folder mounted noexec would stop every cell: try it once.
@@ -418,6 +424,34 @@ def cell_rustc(base, lock=None):
         print(f"Hinweis: {script} lässt sich nicht ausführen ({e}); Zellen übersetzen etwas langsamer.", file=sys.stderr)
         return None
     return script
+
+
+# evcxr's cargo: see cell_cargo.py. A folder of its own, first in the kernel's PATH.
+CELL_CARGO = """#!/bin/sh
+# Written by start_kernel.py (erstes-netz); see cell_cargo.py.
+exec {python} -I -S {cell_cargo} --cargo {cargo} "$@"
+"""
+
+
+def cell_cargo(base, toolchain_bin):
+    """Writes <base>/bin/cargo, which runs cell_cargo.py with the toolchain's cargo; its path, or None."""
+    cargo = toolchain_bin / "cargo"
+    script = base / HELPERS[2]
+    if not (cargo.is_file() and script.is_file()):
+        return None
+    starter = base / "bin" / "cargo"
+    try:
+        starter.parent.mkdir(exist_ok=True)
+        text = (
+            CELL_CARGO.replace("{python}", shlex.quote(sys.executable))
+            .replace("{cell_cargo}", shlex.quote(str(script)))
+            .replace("{cargo}", shlex.quote(str(cargo)))
+        )
+        write_if_changed(starter, text.encode(), mode=0o755)
+    except OSError as e:
+        print(f"Hinweis: {starter} lässt sich nicht anlegen ({e}); Zellen übersetzen etwas langsamer.", file=sys.stderr)
+        return None
+    return starter  # beside cell-rustc.sh, which runs (checked there)
 
 
 def kernel_env(base, conf, cache_home, wrapper=None, tmp=None):
@@ -436,11 +470,20 @@ def kernel_env(base, conf, cache_home, wrapper=None, tmp=None):
     # evcxr loads each cell as a library linked against Rust's libstd, found through
     # an $ORIGIN-relative run path that is one folder off when the build folder and
     # the toolchain share a parent below / (as $HOME/.cache and $HOME/.rustup do).
-    libdir = subprocess.run(
-        ["rustc", "--print", "target-libdir"], capture_output=True, text=True, check=True, env=env
-    ).stdout.strip()
+    sysroot, libdir = subprocess.run(
+        ["rustc", "--print", "sysroot", "--print", "target-libdir"], capture_output=True, text=True, check=True, env=env
+    ).stdout.splitlines()[:2]
     for var in ["LD_LIBRARY_PATH", "DYLD_FALLBACK_LIBRARY_PATH"]:
         env[var] = libdir + (os.pathsep + env[var] if env.get(var) else "")
+    # Only with the course's cell-rustc.sh, which records the command cell_cargo.py replays.
+    ours = wrapper is not None and env.get("CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER") == str(wrapper)
+    if ours and os.environ.get("ERSTES_NETZ_CELL_CARGO") != "0":
+        starter = cell_cargo(base, Path(sysroot) / "bin")
+        if starter is not None:
+            # evcxr asks `rustup which cargo` first, then takes cargo from PATH: without
+            # rustup it finds the starter, and rustc in the same toolchain as before.
+            paths = [p for p in env.get("PATH", "").split(os.pathsep) if p and not (Path(p) / "rustup").exists()]
+            env["PATH"] = os.pathsep.join([str(starter.parent), str(Path(sysroot) / "bin"), *paths])
     env["TMPDIR"] = str(tmp or base / "tmp")
     env["XDG_CACHE_HOME"] = str(cache_home)
     # evcxr's allocator (mimalloc) asks Linux for transparent huge pages for its

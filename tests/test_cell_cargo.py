@@ -1,0 +1,216 @@
+"""The kernel's cargo (scripts/kernel/cell_cargo.py): Cargo only where more than the cell changed.
+
+A stand-in Cargo (fake_cargo.py below) starts the real cell-rustc.sh in front of
+a stand-in rustc as Cargo does, writes evcxr's library path file as evcxr's
+wrapper does, and logs each run; so the tests see when Cargo ran and with which
+command and environment rustc started. The real kernel's use of it is checked
+in test_kernel_profile.py.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+KERNEL = ROOT / "scripts" / "kernel"
+sys.path.insert(0, str(KERNEL))
+import cell_cargo  # noqa: E402
+import start_kernel  # noqa: E402
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="die Wrapper sind Shell-Skripte")
+
+FAKE_RUSTC = """#!/bin/sh
+printf 'rustc %s jobserver=%s\\n' "$*" "${CARGO_MAKEFLAGS:-}" >> "$LOG"
+if grep -q FEHLER src/lib.rs; then
+  echo '{"$message_type":"diagnostic","message":"mismatched types","level":"error"}' >&2
+  exit 1
+fi
+: > target/deps/libctx.so
+"""
+
+# Cargo's part, as far as the kernel's cargo sees it: a log line, the crate's
+# rustc through the workspace wrapper (unless FRESH), evcxr's path file.
+FAKE_CARGO = """import os, subprocess, sys
+with open(os.environ["LOG"], "a") as log:
+    log.write("cargo " + " ".join(sys.argv[1:]) + "\\n")
+if sys.argv[1] != "build" or os.environ.get("FRESH"):
+    sys.exit(0)
+env = dict(os.environ, CARGO_MAKEFLAGS="-j --jobserver-fds=3,4", CARGO_PKG_NAME="ctx")
+cmd = [os.environ["CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER"], os.environ["FAKE_RUSTC"], "--crate-name", "ctx",
+       "src/lib.rs", "--out-dir", "target/deps", "-L", "dependency=" + os.path.abspath("target/deps")]
+status = subprocess.run(cmd, env=env).returncode
+if status == 0:
+    with open(os.environ["EVCXR_EXECUTION_SO_PATH"], "w") as f:
+        f.write(os.path.abspath("target/deps/libctx.so"))
+sys.exit(status)
+"""
+
+
+@pytest.fixture
+def crate(tmp_path, monkeypatch):
+    """A build folder as evcxr's, the course's wrappers, the stand-ins; cwd is the build folder."""
+    base = tmp_path / "base"
+    base.mkdir()
+    wrapper = start_kernel.cell_rustc(base)
+    fake_rustc = tmp_path / "rustc"
+    fake_rustc.write_text(FAKE_RUSTC)
+    fake_rustc.chmod(0o755)
+    fake_cargo = tmp_path / "fake_cargo.py"
+    fake_cargo.write_text(FAKE_CARGO)
+    real_cargo = tmp_path / "toolchain" / "cargo"
+    real_cargo.parent.mkdir()
+    real_cargo.write_text(f"#!/bin/sh\nexec {sys.executable} {fake_cargo} \"$@\"\n")
+    real_cargo.chmod(0o755)
+    build = tmp_path / "build"
+    (build / "src").mkdir(parents=True)
+    (build / "target" / "deps").mkdir(parents=True)
+    (build / "Cargo.toml").write_text('[package]\nname = "ctx"\n\n[dependencies]\nerstes_netz = { path = "../kurs" }\n')
+    (build / "Cargo.lock").write_text("# lock\n")
+    library = tmp_path / "kurs" / "src" / "lib.rs"
+    library.parent.mkdir(parents=True)
+    library.write_text("pub fn f() {}\n")
+    # the course crate's dep-info, and a registry crate's, whose sources never change
+    registry = tmp_path / "cargo-home" / "registry" / "ndarray" / "lib.rs"
+    registry.parent.mkdir(parents=True)
+    registry.write_text("")
+    (build / "target" / "deps" / "erstes_netz-1.d").write_text(f"/x/liberstes_netz.rlib: {library}\n\n{library}:\n")
+    (build / "target" / "deps" / "ndarray-2.d").write_text(f"/x/libndarray.rlib: {registry}\n")
+    monkeypatch.chdir(build)
+    for k in ["CARGO_MAKEFLAGS", "FRESH", cell_cargo.RECORD_ENV]:
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("CARGO_HOME", str(tmp_path / "cargo-home"))
+    monkeypatch.setenv("LOG", str(tmp_path / "log"))
+    monkeypatch.setenv("FAKE_RUSTC", str(fake_rustc))
+    monkeypatch.setenv("CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER", str(wrapper))
+    monkeypatch.setenv("EVCXR_EXECUTION_SO_PATH", str(build / ".evcxr-execution-so"))
+    starter = start_kernel.cell_cargo(base, real_cargo.parent)
+    return {"build": build, "starter": starter, "log": tmp_path / "log", "library": library, "registry": registry}
+
+
+def build(crate, cell="fn main() {}", args=("build", "--message-format=json")):
+    """Runs the kernel's cargo as evcxr does after writing the cell; (status, stderr, new log lines)."""
+    (crate["build"] / "src" / "lib.rs").write_text(cell)
+    so_file = crate["build"] / ".evcxr-execution-so"
+    so_file.unlink(missing_ok=True)  # as evcxr does before every build
+    before = crate["log"].read_text() if crate["log"].exists() else ""
+    done = subprocess.run([crate["starter"], *args], capture_output=True, text=True)
+    return done.returncode, done.stderr, crate["log"].read_text()[len(before) :].splitlines()
+
+
+def ran_cargo(lines):
+    return any(line.startswith("cargo ") for line in lines)
+
+
+def test_the_second_build_starts_rustc_without_cargo(crate):
+    status, _, first = build(crate)
+    assert status == 0 and ran_cargo(first)
+    assert (crate["build"] / "target" / cell_cargo.RECORD).is_file()
+    status, _, second = build(crate, "fn main() { 1 + 1; }")
+    assert status == 0 and not ran_cargo(second), second
+    # the same rustc command (through cell-rustc.sh, so with -C lto=off), without Cargo's jobserver
+    rustc = lambda lines: [line for line in lines if line.startswith("rustc ")]  # noqa: E731
+    assert rustc(second) == [line.replace("jobserver=-j --jobserver-fds=3,4", "jobserver=") for line in rustc(first)]
+    assert rustc(second)[0].endswith("-C lto=off jobserver=")
+    # evcxr finds the library's path where its wrapper would have written it
+    so_path = (crate["build"] / ".evcxr-execution-so").read_text()
+    assert so_path == str(crate["build"] / "target" / "deps" / "libctx.so")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "Cargo.toml",
+        "Cargo.lock",
+        "config in a parent folder",
+        "config in CARGO_HOME",
+        "environment",
+        "source of the course crate",
+        "garbled record",
+    ],
+)
+def test_cargo_runs_again_when_anything_it_looks_at_changed(crate, change, monkeypatch):
+    assert ran_cargo(build(crate)[2])
+    build_dir = crate["build"]
+    if change in ("Cargo.toml", "Cargo.lock"):
+        with open(build_dir / change, "a") as f:
+            f.write("\n# :dep\n")
+    elif change == "config in a parent folder":
+        (build_dir.parent / ".cargo").mkdir()
+        (build_dir.parent / ".cargo" / "config.toml").write_text("[profile.dev]\nopt-level = 1\n")
+    elif change == "config in CARGO_HOME":
+        (Path(os.environ["CARGO_HOME"]) / "config.toml").write_text("[net]\noffline = true\n")
+    elif change == "environment":
+        monkeypatch.setenv("CARGO_PROFILE_DEV_OPT_LEVEL", "0")  # evcxr's :build_env
+    elif change == "source of the course crate":
+        stat = crate["library"].stat()
+        os.utime(crate["library"], ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    else:
+        (build_dir / "target" / cell_cargo.RECORD).write_bytes(b"\x00kaputt")
+    status, _, lines = build(crate)
+    assert status == 0 and ran_cargo(lines), change
+    # and afterwards the next cell goes without Cargo again
+    assert not ran_cargo(build(crate, "fn main() { 2; }")[2])
+
+
+def test_registry_sources_are_not_watched_but_the_course_crate_is(crate):
+    build(crate)
+    import marshal
+
+    record = marshal.loads((crate["build"] / "target" / cell_cargo.RECORD).read_bytes())
+    watched = [path for path, _ in record["sources"]]
+    assert watched == [str(crate["library"])]
+
+
+def test_other_commands_and_fresh_builds_go_to_cargo_and_leave_no_record(crate, monkeypatch):
+    record = crate["build"] / "target" / cell_cargo.RECORD
+    assert ran_cargo(build(crate)[2]) and record.is_file()
+    status, _, lines = build(crate, args=("check", "--message-format=json"))
+    assert status == 0 and lines == ["cargo check --message-format=json"] and not record.exists()
+    monkeypatch.setenv("FRESH", "1")  # Cargo finds nothing to build: no rustc command to keep
+    assert ran_cargo(build(crate)[2]) and not record.exists()
+    monkeypatch.delenv("FRESH")
+    assert ran_cargo(build(crate)[2]) and record.is_file()
+    # other arguments than the recorded ones
+    status, _, lines = build(crate, args=("build", "--message-format=json", "--offline"))
+    assert ran_cargo(lines)
+
+
+def test_a_failed_build_keeps_no_record_and_errors_reach_evcxr(crate):
+    record = crate["build"] / "target" / cell_cargo.RECORD
+    status, stderr, lines = build(crate, "FEHLER")
+    assert status == 1 and ran_cargo(lines) and not record.exists()
+    assert '"level":"error"' in stderr
+    assert ran_cargo(build(crate)[2]) and record.is_file()
+    # replayed, the error reaches evcxr the same way, and no library path is left for it
+    status, stderr, lines = build(crate, "FEHLER")
+    assert status == 1 and not ran_cargo(lines)
+    assert '"message":"mismatched types"' in stderr
+    # a failed replay does not spoil the record: the fixed cell goes without Cargo
+    assert not ran_cargo(build(crate)[2])
+
+
+def test_kernel_env_puts_the_kernels_cargo_first_without_rustup(tmp_path, monkeypatch):
+    script = start_kernel.cell_rustc(tmp_path)
+    fake_bin = tmp_path / "rustup-bin"
+    fake_bin.mkdir()
+    (fake_bin / "rustup").write_text("")
+    monkeypatch.delenv("CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER", raising=False)
+    monkeypatch.delenv("ERSTES_NETZ_CELL_CARGO", raising=False)
+    monkeypatch.setenv("PATH", os.pathsep.join([str(fake_bin), os.environ["PATH"]]))
+    env = start_kernel.kernel_env(tmp_path, {}, tmp_path / "kernels", script)
+    paths = env["PATH"].split(os.pathsep)
+    sysroot = subprocess.run(["rustc", "--print", "sysroot"], capture_output=True, text=True, check=True).stdout.strip()
+    assert paths[:2] == [str(tmp_path / "bin"), str(Path(sysroot) / "bin")]
+    assert str(fake_bin) not in paths  # evcxr would ask rustup for the toolchain's cargo
+    starter = (tmp_path / "bin" / "cargo").read_text()
+    assert str(Path(sysroot) / "bin" / "cargo") in starter and "cell_cargo.py" in starter
+    # switched off, or with a rustc wrapper of the user's own (which records nothing): as before
+    monkeypatch.setenv("ERSTES_NETZ_CELL_CARGO", "0")
+    assert start_kernel.kernel_env(tmp_path, {}, tmp_path / "kernels", script)["PATH"].split(os.pathsep)[0] == str(fake_bin)
+    monkeypatch.delenv("ERSTES_NETZ_CELL_CARGO")
+    monkeypatch.setenv("CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER", "/opt/eigener-wrapper")
+    assert start_kernel.kernel_env(tmp_path, {}, tmp_path / "kernels", script)["PATH"].split(os.pathsep)[0] == str(fake_bin)
