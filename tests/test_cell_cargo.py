@@ -41,7 +41,9 @@ if sys.argv[1] != "build" or os.environ.get("FRESH"):
     sys.exit(0)
 env = dict(os.environ, CARGO_MAKEFLAGS="-j --jobserver-fds=3,4", CARGO_PKG_NAME="ctx")
 cmd = [os.environ["CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER"], os.environ["FAKE_RUSTC"], "--crate-name", "ctx",
-       "src/lib.rs", "--out-dir", "target/deps", "-L", "dependency=" + os.path.abspath("target/deps")]
+       "src/lib.rs", "--out-dir", "target/deps", "-L", "dependency=" + os.path.abspath("target/deps"),
+       "-L", "dependency=" + os.path.abspath("target/nicht-da"),
+       "--extern", "erstes_netz=" + os.path.abspath("target/deps/liberstes_netz-1.rlib")]
 status = subprocess.run(cmd, env=env).returncode
 if status == 0:
     with open(os.environ["EVCXR_EXECUTION_SO_PATH"], "w") as f:
@@ -79,6 +81,7 @@ def crate(tmp_path, monkeypatch):
     registry.write_text("")
     (build / "target" / "deps" / "erstes_netz-1.d").write_text(f"/x/liberstes_netz.rlib: {library}\n\n{library}:\n")
     (build / "target" / "deps" / "ndarray-2.d").write_text(f"/x/libndarray.rlib: {registry}\n")
+    (build / "target" / "deps" / "liberstes_netz-1.rlib").write_bytes(b"rlib")
     monkeypatch.chdir(build)
     for k in ["CARGO_MAKEFLAGS", "FRESH", cell_cargo.RECORD_ENV]:
         monkeypatch.delenv(k, raising=False)
@@ -129,6 +132,7 @@ def test_the_second_build_starts_rustc_without_cargo(crate):
         "config in CARGO_HOME",
         "environment",
         "source of the course crate",
+        "course crate rebuilt",
         "garbled record",
     ],
 )
@@ -148,6 +152,8 @@ def test_cargo_runs_again_when_anything_it_looks_at_changed(crate, change, monke
     elif change == "source of the course crate":
         stat = crate["library"].stat()
         os.utime(crate["library"], ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    elif change == "course crate rebuilt":
+        (build_dir / "target" / "deps" / "liberstes_netz-1.rlib").write_bytes(b"neu!")
     else:
         (build_dir / "target" / cell_cargo.RECORD).write_bytes(b"\x00kaputt")
     status, _, lines = build(crate)
@@ -156,13 +162,13 @@ def test_cargo_runs_again_when_anything_it_looks_at_changed(crate, change, monke
     assert not ran_cargo(build(crate, "fn main() { 2; }")[2])
 
 
-def test_registry_sources_are_not_watched_but_the_course_crate_is(crate):
+def test_the_linked_library_and_its_sources_are_watched_but_not_the_registry(crate):
     build(crate)
     import marshal
 
     record = marshal.loads((crate["build"] / "target" / cell_cargo.RECORD).read_bytes())
     watched = [path for path, _ in record["sources"]]
-    assert watched == [str(crate["library"])]
+    assert watched == [str(crate["build"] / "target" / "deps" / "liberstes_netz-1.rlib"), str(crate["library"])]
 
 
 def test_other_commands_and_fresh_builds_go_to_cargo_and_leave_no_record(crate, monkeypatch):

@@ -13,8 +13,9 @@ runs for that crate only) and everything Cargo's decision rests on:
 
 - its own arguments, folder and environment;
 - Cargo.toml, Cargo.lock and every Cargo configuration file that applies;
-- every source file outside Cargo's registry that a library was built from
-  (from the libraries' dep-info files: the course crate's sources, for one).
+- the libraries that rustc links (`--extern`), and every source file outside
+  Cargo's registry that a library was built from (from the libraries'
+  dep-info files: the course crate's sources, for one).
 
 The next `cargo build` with all of these unchanged starts that rustc command
 directly, as Cargo would have. Anything else – another Cargo command, an
@@ -124,7 +125,7 @@ def write_record(record_path, partial, args):
         "cwd": os.getcwd(),
         "env": dict(os.environ),
         "files": [(path, read_or_none(path)) for path in config_files(os.getcwd(), os.environ)],
-        "sources": [(path, stat_or_none(path)) for path in library_sources(rustc["argv"], os.environ)],
+        "sources": [(path, stat_or_none(path)) for path in watched_files(rustc["argv"], os.environ)],
         "rustc": rustc,
         "so_path": so_path.decode("utf-8"),
     }
@@ -157,6 +158,13 @@ def config_files(cwd, env):
     return files
 
 
+def watched_files(rustc_argv, env):
+    """The libraries the recorded rustc links (`--extern`) and their sources: none may change."""
+    pairs = zip(rustc_argv, rustc_argv[1:])
+    libraries = {b.split("=", 1)[1] for a, b in pairs if a == "--extern" and "=" in b}
+    return sorted(libraries) + library_sources(rustc_argv, env)
+
+
 def library_sources(rustc_argv, env):
     """The source files of the libraries the cells' crate uses, outside Cargo's registry.
 
@@ -169,7 +177,11 @@ def library_sources(rustc_argv, env):
     folders = [a.split("=", 1)[1] for a in rustc_argv if a.startswith("dependency=")]
     sources = set()
     for folder in folders:
-        for name in sorted(os.listdir(folder)):
+        try:
+            names = sorted(os.listdir(folder))
+        except FileNotFoundError:
+            continue  # Cargo names both of its folders, whether it used them or not
+        for name in names:
             if name.endswith(".d") and not name.startswith("ctx-"):
                 sources.update(dep_info_paths(os.path.join(folder, name)))
     return sorted(p for p in sources if os.path.isabs(p) and not p.startswith(unchanging))
