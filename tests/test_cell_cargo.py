@@ -24,7 +24,13 @@ import start_kernel  # noqa: E402
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="die Wrapper sind Shell-Skripte")
 
 FAKE_RUSTC = """#!/bin/sh
-printf 'rustc %s jobserver=%s\\n' "$*" "${CARGO_MAKEFLAGS:-}" >> "$LOG"
+# jobserver: whether the first file descriptor Cargo's jobserver variable names is open here
+js=-
+if [ -n "${CARGO_MAKEFLAGS:-}" ]; then
+  fd=${CARGO_MAKEFLAGS#*--jobserver-fds=}; fd=${fd%%,*}
+  if (eval ": <&$fd") 2>/dev/null; then js=offen; else js=zu; fi
+fi
+printf 'rustc %s jobserver=%s\\n' "$*" "$js" >> "$LOG"
 if grep -q FEHLER src/lib.rs; then
   echo '{"$message_type":"diagnostic","message":"mismatched types","level":"error"}' >&2
   exit 1
@@ -39,6 +45,9 @@ with open(os.environ["LOG"], "a") as log:
     log.write("cargo " + " ".join(sys.argv[1:]) + "\\n")
 if sys.argv[1] != "build" or os.environ.get("FRESH"):
     sys.exit(0)
+if os.environ.get("EDIT_DURING"):  # someone saves a source of the course crate meanwhile
+    with open(os.environ["EDIT_DURING"], "a") as f:
+        f.write("// neu\\n")
 env = dict(os.environ, CARGO_MAKEFLAGS="-j --jobserver-fds=3,4", CARGO_PKG_NAME="ctx")
 cmd = [os.environ["CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER"], os.environ["FAKE_RUSTC"], "--crate-name", "ctx",
        "src/lib.rs", "--out-dir", "target/deps", "-L", "dependency=" + os.path.abspath("target/deps"),
@@ -75,6 +84,7 @@ def crate(tmp_path, monkeypatch):
     library = tmp_path / "kurs" / "src" / "lib.rs"
     library.parent.mkdir(parents=True)
     library.write_text("pub fn f() {}\n")
+    (tmp_path / "kurs" / "Cargo.toml").write_text('[package]\nname = "erstes_netz"\n')
     # the course crate's dep-info, and a registry crate's, whose sources never change
     registry = tmp_path / "cargo-home" / "registry" / "ndarray" / "lib.rs"
     registry.parent.mkdir(parents=True)
@@ -83,14 +93,14 @@ def crate(tmp_path, monkeypatch):
     (build / "target" / "deps" / "ndarray-2.d").write_text(f"/x/libndarray.rlib: {registry}\n")
     (build / "target" / "deps" / "liberstes_netz-1.rlib").write_bytes(b"rlib")
     monkeypatch.chdir(build)
-    for k in ["CARGO_MAKEFLAGS", "FRESH", cell_cargo.RECORD_ENV]:
+    for k in ["CARGO_MAKEFLAGS", "FRESH", "EDIT_DURING", cell_cargo.RECORD_ENV]:
         monkeypatch.delenv(k, raising=False)
     monkeypatch.setenv("CARGO_HOME", str(tmp_path / "cargo-home"))
     monkeypatch.setenv("LOG", str(tmp_path / "log"))
     monkeypatch.setenv("FAKE_RUSTC", str(fake_rustc))
     monkeypatch.setenv("CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER", str(wrapper))
     monkeypatch.setenv("EVCXR_EXECUTION_SO_PATH", str(build / ".evcxr-execution-so"))
-    starter = start_kernel.cell_cargo(base, real_cargo.parent)
+    starter = start_kernel.cell_cargo(base, real_cargo.parent, "") / "cargo"
     return {"build": build, "starter": starter, "log": tmp_path / "log", "library": library, "registry": registry}
 
 
@@ -114,10 +124,11 @@ def test_the_second_build_starts_rustc_without_cargo(crate):
     assert (crate["build"] / "target" / cell_cargo.RECORD).is_file()
     status, _, second = build(crate, "fn main() { 1 + 1; }")
     assert status == 0 and not ran_cargo(second), second
-    # the same rustc command (through cell-rustc.sh, so with -C lto=off), without Cargo's jobserver
+    # the same rustc command (through cell-rustc.sh, so with -C lto=off), with a jobserver of its
+    # own instead of the one of the Cargo process that has ended (its descriptors are closed here)
     rustc = lambda lines: [line for line in lines if line.startswith("rustc ")]  # noqa: E731
-    assert rustc(second) == [line.replace("jobserver=-j --jobserver-fds=3,4", "jobserver=") for line in rustc(first)]
-    assert rustc(second)[0].endswith("-C lto=off jobserver=")
+    assert rustc(first)[0].endswith("-C lto=off jobserver=zu")
+    assert rustc(second) == [line.replace("jobserver=zu", "jobserver=offen") for line in rustc(first)]
     # evcxr finds the library's path where its wrapper would have written it
     so_path = (crate["build"] / ".evcxr-execution-so").read_text()
     assert so_path == str(crate["build"] / "target" / "deps" / "libctx.so")
@@ -132,7 +143,10 @@ def test_the_second_build_starts_rustc_without_cargo(crate):
         "config in CARGO_HOME",
         "environment",
         "source of the course crate",
+        "manifest of the course crate",
+        "a new build script",
         "course crate rebuilt",
+        "compiler",
         "garbled record",
     ],
 )
@@ -150,8 +164,16 @@ def test_cargo_runs_again_when_anything_it_looks_at_changed(crate, change, monke
     elif change == "environment":
         monkeypatch.setenv("CARGO_PROFILE_DEV_OPT_LEVEL", "0")  # evcxr's :build_env
     elif change == "source of the course crate":
-        stat = crate["library"].stat()
-        os.utime(crate["library"], ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        stat = crate["library"].stat()  # any other time counts, an older one too (a file restored)
+        os.utime(crate["library"], ns=(stat.st_atime_ns, stat.st_mtime_ns - 1_000_000_000))
+    elif change == "manifest of the course crate":
+        with open(crate["library"].parent.parent / "Cargo.toml", "a") as f:
+            f.write("[features]\nneu = []\n")
+    elif change == "a new build script":
+        (crate["library"].parent.parent / "build.rs").write_text("fn main() {}\n")
+    elif change == "compiler":
+        rustc = Path(os.environ["FAKE_RUSTC"])
+        rustc.write_text(rustc.read_text() + "# rustup update\n")
     elif change == "course crate rebuilt":
         (build_dir / "target" / "deps" / "liberstes_netz-1.rlib").write_bytes(b"neu!")
     else:
@@ -167,8 +189,28 @@ def test_the_linked_library_and_its_sources_are_watched_but_not_the_registry(cra
     import marshal
 
     record = marshal.loads((crate["build"] / "target" / cell_cargo.RECORD).read_bytes())
-    watched = [path for path, _ in record["sources"]]
-    assert watched == [str(crate["build"] / "target" / "deps" / "liberstes_netz-1.rlib"), str(crate["library"])]
+    watched = dict(record["sources"])
+    kurs = crate["library"].parent.parent
+    for path in [
+        crate["build"] / "target" / "deps" / "liberstes_netz-1.rlib",
+        Path(os.environ["CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER"]),
+        Path(os.environ["FAKE_RUSTC"]),
+        crate["library"],
+        kurs / "Cargo.toml",
+    ]:
+        assert watched[str(path)] is not None, path
+    for path in [kurs / "build.rs", kurs.parent / "Cargo.toml"]:  # not there, but watched for
+        assert str(path) in watched and watched[str(path)] is None, path
+    assert not any("registry" in path for path in watched)
+
+
+def test_a_source_saved_while_cargo_runs_leaves_no_record(crate, monkeypatch):
+    monkeypatch.setenv("EDIT_DURING", str(crate["library"]))
+    assert ran_cargo(build(crate)[2])
+    assert not (crate["build"] / "target" / cell_cargo.RECORD).exists()
+    monkeypatch.delenv("EDIT_DURING")
+    assert ran_cargo(build(crate)[2])  # Cargo sees the saved file
+    assert not ran_cargo(build(crate, "fn main() { 3; }")[2])
 
 
 def test_other_commands_and_fresh_builds_go_to_cargo_and_leave_no_record(crate, monkeypatch):
@@ -191,32 +233,51 @@ def test_a_failed_build_keeps_no_record_and_errors_reach_evcxr(crate):
     assert status == 1 and ran_cargo(lines) and not record.exists()
     assert '"level":"error"' in stderr
     assert ran_cargo(build(crate)[2]) and record.is_file()
-    # replayed, the error reaches evcxr the same way, and no library path is left for it
+    # replayed, the error reaches evcxr the same way
     status, stderr, lines = build(crate, "FEHLER")
     assert status == 1 and not ran_cargo(lines)
     assert '"message":"mismatched types"' in stderr
-    # a failed replay does not spoil the record: the fixed cell goes without Cargo
-    assert not ran_cargo(build(crate)[2])
+    # after a failed replay Cargo decides once (the failure might be one the record does not
+    # see, e.g. a library removed behind Cargo's back), then cells go without it again
+    assert ran_cargo(build(crate)[2])
+    assert not ran_cargo(build(crate, "fn main() { 4; }")[2])
 
 
-def test_kernel_env_puts_the_kernels_cargo_first_without_rustup(tmp_path, monkeypatch):
+def test_kernel_env_puts_the_kernels_cargo_first_and_answers_rustup(tmp_path, monkeypatch):
     script = start_kernel.cell_rustc(tmp_path)
-    fake_bin = tmp_path / "rustup-bin"
+    fake_bin = tmp_path / "rustup-bin"  # a rustup installed beside everything else, as in /usr/bin
     fake_bin.mkdir()
-    (fake_bin / "rustup").write_text("")
+    (fake_bin / "rustup").write_text(f"#!/bin/sh\necho \"rustup $*\"\n")
+    (fake_bin / "rustup").chmod(0o755)
     monkeypatch.delenv("CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER", raising=False)
     monkeypatch.delenv("ERSTES_NETZ_CELL_CARGO", raising=False)
     monkeypatch.setenv("PATH", os.pathsep.join([str(fake_bin), os.environ["PATH"]]))
     env = start_kernel.kernel_env(tmp_path, {}, tmp_path / "kernels", script)
-    paths = env["PATH"].split(os.pathsep)
+    first, *rest = env["PATH"].split(os.pathsep)
+    assert Path(first).parent == tmp_path / "bin" and rest == os.environ["PATH"].split(os.pathsep)  # nothing removed
     sysroot = subprocess.run(["rustc", "--print", "sysroot"], capture_output=True, text=True, check=True).stdout.strip()
-    assert paths[:2] == [str(tmp_path / "bin"), str(Path(sysroot) / "bin")]
-    assert str(fake_bin) not in paths  # evcxr would ask rustup for the toolchain's cargo
-    starter = (tmp_path / "bin" / "cargo").read_text()
-    assert str(Path(sysroot) / "bin" / "cargo") in starter and "cell_cargo.py" in starter
+    starter = Path(first) / "cargo"
+    assert str(Path(sysroot) / "bin" / "cargo") in starter.read_text() and "cell_cargo.py" in starter.read_text()
+    # evcxr's question is answered with the starter, every other goes to rustup
+    rustup = lambda *a: subprocess.run([Path(first) / "rustup", *a], capture_output=True, text=True, check=True).stdout  # noqa: E731
+    assert rustup("which", "cargo") == f"{starter}\n"
+    assert rustup("which", "rustc") == "rustup which rustc\n"
+    assert rustup("+nightly", "which", "cargo") == "rustup +nightly which cargo\n"  # evcxr's :toolchain
     # switched off, or with a rustc wrapper of the user's own (which records nothing): as before
     monkeypatch.setenv("ERSTES_NETZ_CELL_CARGO", "0")
-    assert start_kernel.kernel_env(tmp_path, {}, tmp_path / "kernels", script)["PATH"].split(os.pathsep)[0] == str(fake_bin)
+    assert start_kernel.kernel_env(tmp_path, {}, tmp_path / "kernels", script)["PATH"] == os.environ["PATH"]
     monkeypatch.delenv("ERSTES_NETZ_CELL_CARGO")
     monkeypatch.setenv("CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER", "/opt/eigener-wrapper")
-    assert start_kernel.kernel_env(tmp_path, {}, tmp_path / "kernels", script)["PATH"].split(os.pathsep)[0] == str(fake_bin)
+    assert start_kernel.kernel_env(tmp_path, {}, tmp_path / "kernels", script)["PATH"] == os.environ["PATH"]
+
+
+def test_kernels_with_another_toolchain_get_a_folder_of_their_own(tmp_path):
+    start_kernel.cell_rustc(tmp_path)
+    chains = []
+    for name in ["stable", "nightly"]:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "cargo").write_text("")
+        chains.append(start_kernel.cell_cargo(tmp_path, tmp_path / name, ""))
+    assert chains[0] != chains[1]
+    assert [str(tmp_path / n / "cargo") in (c / "cargo").read_text() for n, c in zip(["stable", "nightly"], chains)] == [True, True]
+    assert not (chains[0] / "rustup").exists()  # none on PATH: evcxr takes cargo from PATH

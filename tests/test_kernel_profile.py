@@ -91,13 +91,13 @@ def test_later_cells_rebuild_no_crate(tmp_path):
             # A cell calling the notebook's own function compiles into the folder of
             # that set of functions (cell_incremental.py), also after a cell without it.
             run("fn verdoppelt(x: f64) -> f64 { 2.0 * x }")
-            run("verdoppelt(zahl)")
-            run("zahl + 1.0")
             # Compile errors reach the student also where the kernel's cargo starts rustc itself.
             shown = []
             error = kc.execute_interactive(
                 'let falsch: f64 = "drei";', output_hook=lambda msg: shown.append(json.dumps(msg["content"])), timeout=900
             )["content"]
+            run("verdoppelt(zahl)")
+            run("zahl + 1.0")
             run("verdoppelt(zahl) + 1.0")
             run(":last_compile_dir")
         later = log.read_text()[len(after_first) :]

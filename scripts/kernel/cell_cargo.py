@@ -13,14 +13,18 @@ runs for that crate only) and everything Cargo's decision rests on:
 
 - its own arguments, folder and environment;
 - Cargo.toml, Cargo.lock and every Cargo configuration file that applies;
-- the libraries that rustc links (`--extern`), and every source file outside
-  Cargo's registry that a library was built from (from the libraries'
-  dep-info files: the course crate's sources, for one).
+- the wrapper and the compiler, the libraries that rustc links (`--extern`),
+  every source file outside Cargo's registry that a library was built from
+  (from the libraries' dep-info files: the course crate's sources, for one),
+  and the manifests, locks and build scripts in the folders above them.
 
 The next `cargo build` with all of these unchanged starts that rustc command
-directly, as Cargo would have. Anything else – another Cargo command, an
-unreadable record, any difference – runs Cargo itself, which first removes the
-record. rustc's own diagnostics (JSON) reach evcxr as they do through Cargo.
+itself, as Cargo would have (stdin /dev/null, a jobserver with a job per
+processor). Anything else – another Cargo command, an unreadable record, any
+difference, a source changed while Cargo ran – runs Cargo itself, which first
+removes the record; so does the next build after a replay that failed (a
+compile error, or anything the record does not see). rustc's own diagnostics
+(JSON) reach evcxr as they do through Cargo.
 
     python -I -S cell_cargo.py --record FILE ARG…   (cell-rustc.sh, during Cargo's build)
 
@@ -31,6 +35,7 @@ folder and environment to FILE.
 import marshal
 import os
 import sys
+import time
 
 RECORD = ".erstes-netz-cell-cargo"  # below target/, so `cargo clean` and the build folder take it along
 RECORD_ENV = "ERSTES_NETZ_CARGO_RECORD"  # tells cell-rustc.sh where to record the rustc command
@@ -52,15 +57,54 @@ def main(argv):
     cargo, args = argv[1], argv[2:]
     record_path = os.path.join("target", RECORD)
     replay = replay_command(record_path, args) if args[:1] == ["build"] else None
-    if replay is not None:
-        rustc_argv, rustc_env, rustc_cwd, so_path = replay
-        so_file = os.environ.get(SO_PATH_ENV)
-        if so_file:
-            with open(so_file, "w", encoding="utf-8") as f:
-                f.write(so_path)
-        os.chdir(rustc_cwd)
-        os.execve(rustc_argv[0], rustc_argv, rustc_env)
-    return run_cargo(cargo, args, record_path)
+    if replay is None:
+        return run_cargo(cargo, args, record_path)
+    status = run_rustc(*replay)
+    if status != 0:
+        # A compile error, or something the record does not see (a compiler
+        # updated in place): Cargo decides next time.
+        remove(record_path)
+    return exit_as(status)
+
+
+def run_rustc(argv, env, cwd, so_path):
+    """Starts the recorded rustc as Cargo would (stdin /dev/null, a jobserver); its exit code."""
+    import signal
+
+    so_file = os.environ.get(SO_PATH_ENV)
+    if so_file:
+        with open(so_file, "w", encoding="utf-8") as f:
+            f.write(so_path)
+    # Cargo's jobserver: as many jobs as processors, one of them implicit.
+    read, write = os.pipe()
+    os.write(write, b"|" * (max(1, os.cpu_count() or 1) - 1))
+    os.set_inheritable(read, True)
+    os.set_inheritable(write, True)
+    env = dict(env, CARGO_MAKEFLAGS=f"-j --jobserver-fds={read},{write} --jobserver-auth={read},{write}")
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.chdir(cwd)
+            for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT):  # Python ignores the first two
+                signal.signal(sig, signal.SIG_DFL)
+            os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+            os.execve(argv[0], argv, env)
+        except OSError as e:
+            sys.stderr.write(f"cell_cargo.py: {argv[0]} lässt sich nicht starten ({e})\n")
+        finally:
+            os._exit(127)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as in run_cargo
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
+def exit_as(status):
+    """Ends this process as the child did: its exit code, or its signal."""
+    if status < 0:
+        import signal
+
+        signal.signal(-status, signal.SIG_DFL)
+        os.kill(os.getpid(), -status)
+    return status
 
 
 def replay_command(record_path, args):
@@ -92,24 +136,23 @@ def run_cargo(cargo, args, record_path):
 
     partial = os.path.abspath(record_path + ".rustc")
     remove(partial)
+    started = time.time_ns()
     child = subprocess.Popen([cargo, *args], env=dict(os.environ, **{RECORD_ENV: partial}))
-    # An interrupt from Jupyter reaches Cargo too; this script waits for it and reports as it does.
+    # An interrupt reaches Cargo too (Jupyter sends it as a message to evcxr, but a
+    # terminal would send it to all): this script waits for Cargo and reports as it does.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     status = child.wait()
     try:
         if status == 0:
-            write_record(record_path, partial, args)
+            write_record(record_path, partial, args, started)
     except (OSError, ValueError, EOFError, TypeError, KeyError):
         remove(record_path)  # a record only where everything in it could be read
     finally:
         remove(partial)
-    if status < 0:
-        signal.signal(-status, signal.SIG_DFL)
-        os.kill(os.getpid(), -status)
-    return status
+    return exit_as(status)
 
 
-def write_record(record_path, partial, args):
+def write_record(record_path, partial, args, started):
     try:
         with open(partial, "rb") as f:
             rustc = marshal.load(f)
@@ -119,13 +162,17 @@ def write_record(record_path, partial, args):
     so_path = read_or_none(so_file) if so_file else None
     if so_path is None:
         return  # evcxr's wrapper did not name the library: nothing to hand evcxr later
+    inputs = [(path, stat_or_none(path)) for path in input_files(rustc["argv"], os.environ)]
+    if any(seen is not None and seen[0] >= started for _, seen in inputs):
+        return  # changed while Cargo ran: Cargo may have read it before or after
+    libraries = [(path, stat_or_none(path)) for path in linked_libraries(rustc["argv"])]
     record = {
         "version": VERSION,
         "args": args,
         "cwd": os.getcwd(),
         "env": dict(os.environ),
         "files": [(path, read_or_none(path)) for path in config_files(os.getcwd(), os.environ)],
-        "sources": [(path, stat_or_none(path)) for path in watched_files(rustc["argv"], os.environ)],
+        "sources": libraries + inputs,
         "rustc": rustc,
         "so_path": so_path.decode("utf-8"),
     }
@@ -158,11 +205,29 @@ def config_files(cwd, env):
     return files
 
 
-def watched_files(rustc_argv, env):
-    """The libraries the recorded rustc links (`--extern`) and their sources: none may change."""
+def linked_libraries(rustc_argv):
+    """The libraries the recorded rustc links (`--extern`): Cargo's outputs, which only Cargo changes."""
     pairs = zip(rustc_argv, rustc_argv[1:])
-    libraries = {b.split("=", 1)[1] for a, b in pairs if a == "--extern" and "=" in b}
-    return sorted(libraries) + library_sources(rustc_argv, env)
+    return sorted({b.split("=", 1)[1] for a, b in pairs if a == "--extern" and "=" in b})
+
+
+def input_files(rustc_argv, env):
+    """What Cargo would build anew from, were it changed.
+
+    The wrapper and the compiler (`rustup update` replaces it in place), the
+    libraries' sources outside Cargo's registry, and – in every folder above
+    them – the manifests, locks and build scripts that decide how they are built.
+    """
+    sources = library_sources(rustc_argv, env)
+    folders = set()
+    for source in sources:
+        folder = os.path.dirname(source)
+        while folder not in folders and os.path.dirname(folder) != folder:
+            folders.add(folder)
+            folder = os.path.dirname(folder)
+    names = ("Cargo.toml", "Cargo.lock", "build.rs")
+    manifests = [os.path.join(folder, name) for folder in sorted(folders) for name in names]
+    return [*rustc_argv[:2], *sources, *manifests]  # present or not: a new build.rs counts too
 
 
 def library_sources(rustc_argv, env):
@@ -182,7 +247,7 @@ def library_sources(rustc_argv, env):
         except FileNotFoundError:
             continue  # Cargo names both of its folders, whether it used them or not
         for name in names:
-            if name.endswith(".d") and not name.startswith("ctx-"):
+            if name.endswith(".d") and name != "ctx.d" and not name.startswith("ctx-"):
                 sources.update(dep_info_paths(os.path.join(folder, name)))
     return sorted(p for p in sources if os.path.isabs(p) and not p.startswith(unchanging))
 

@@ -426,32 +426,53 @@ def cell_rustc(base, lock=None):
     return script
 
 
-# evcxr's cargo: see cell_cargo.py. A folder of its own, first in the kernel's PATH.
+# evcxr's cargo: see cell_cargo.py. evcxr takes cargo from `rustup which cargo`,
+# else from PATH; a folder of the kernel's own, first in its PATH, answers both.
 CELL_CARGO = """#!/bin/sh
 # Written by start_kernel.py (erstes-netz); see cell_cargo.py.
 exec {python} -I -S {cell_cargo} --cargo {cargo} "$@"
 """
+RUSTUP = """#!/bin/sh
+# Written by start_kernel.py (erstes-netz): evcxr asks `rustup which cargo` for its cargo.
+if [ "$#" -eq 2 ] && [ "$1" = which ] && [ "$2" = cargo ]; then
+  printf '%s\\n' {starter}
+  exit 0
+fi
+exec {rustup} "$@"
+"""
 
 
-def cell_cargo(base, toolchain_bin):
-    """Writes <base>/bin/cargo, which runs cell_cargo.py with the toolchain's cargo; its path, or None."""
+def cell_cargo(base, toolchain_bin, path):
+    """Writes the folder with evcxr's `cargo` (and `rustup`, where there is one on `path`); its path, or None.
+
+    A folder per Python, toolchain and rustup: kernels started with another
+    toolchain (RUSTUP_TOOLCHAIN, a rust-toolchain.toml) keep theirs.
+    """
+    import hashlib
+
     cargo = toolchain_bin / "cargo"
     script = base / HELPERS[2]
     if not (cargo.is_file() and script.is_file()):
         return None
-    starter = base / "bin" / "cargo"
+    rustup = shutil.which("rustup", path=path)
+    key = hashlib.sha256("\0".join([sys.executable, str(cargo), rustup or ""]).encode()).hexdigest()[:12]
+    folder = base / "bin" / key
+    starter = folder / "cargo"
     try:
-        starter.parent.mkdir(exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         text = (
             CELL_CARGO.replace("{python}", shlex.quote(sys.executable))
             .replace("{cell_cargo}", shlex.quote(str(script)))
             .replace("{cargo}", shlex.quote(str(cargo)))
         )
         write_if_changed(starter, text.encode(), mode=0o755)
+        if rustup:
+            text = RUSTUP.replace("{starter}", shlex.quote(str(starter))).replace("{rustup}", shlex.quote(rustup))
+            write_if_changed(folder / "rustup", text.encode(), mode=0o755)
     except OSError as e:
-        print(f"Hinweis: {starter} lässt sich nicht anlegen ({e}); Zellen übersetzen etwas langsamer.", file=sys.stderr)
+        print(f"Hinweis: {folder} lässt sich nicht anlegen ({e}); Zellen übersetzen etwas langsamer.", file=sys.stderr)
         return None
-    return starter  # beside cell-rustc.sh, which runs (checked there)
+    return folder  # beside cell-rustc.sh, which runs (checked there)
 
 
 def kernel_env(base, conf, cache_home, wrapper=None, tmp=None):
@@ -478,12 +499,9 @@ def kernel_env(base, conf, cache_home, wrapper=None, tmp=None):
     # Only with the course's cell-rustc.sh, which records the command cell_cargo.py replays.
     ours = wrapper is not None and env.get("CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER") == str(wrapper)
     if ours and os.environ.get("ERSTES_NETZ_CELL_CARGO") != "0":
-        starter = cell_cargo(base, Path(sysroot) / "bin")
-        if starter is not None:
-            # evcxr asks `rustup which cargo` first, then takes cargo from PATH: without
-            # rustup it finds the starter, and rustc in the same toolchain as before.
-            paths = [p for p in env.get("PATH", "").split(os.pathsep) if p and not (Path(p) / "rustup").exists()]
-            env["PATH"] = os.pathsep.join([str(starter.parent), str(Path(sysroot) / "bin"), *paths])
+        folder = cell_cargo(base, Path(sysroot) / "bin", env.get("PATH", ""))
+        if folder is not None:
+            env["PATH"] = os.pathsep.join([str(folder), *([env["PATH"]] if env.get("PATH") else [])])
     env["TMPDIR"] = str(tmp or base / "tmp")
     env["XDG_CACHE_HOME"] = str(cache_home)
     # evcxr's allocator (mimalloc) asks Linux for transparent huge pages for its
