@@ -326,7 +326,7 @@ case " $* " in
   # The kernel's cargo (cell_cargo.py) asks for this command, to start it itself
   # next time where only the cell changed.
   if [ -n "${ERSTES_NETZ_CARGO_RECORD:-}" ]; then
-    {python} -I -S {cell_cargo} --record "$ERSTES_NETZ_CARGO_RECORD" "$0" "$@" </dev/null || :
+    {cell_cargo} --record "$ERSTES_NETZ_CARGO_RECORD" "$0" "$@" </dev/null 2>/dev/null || :
   fi
   # evcxr's start-up cell has no dependencies, so Cargo leaves a Cargo.lock without
   # any. The course's lock in its place gives the next `:dep` the tested versions
@@ -350,7 +350,7 @@ case " $* " in
   if [ -n "$src" ] && [ -n "$inc" ]; then
     used=$(awk -f {functions} "$src" 2>/dev/null)
     if [ -n "$used" ] || [ -f "$inc-cells/last" ]; then
-      dir=$({python} -I -S {chooser} "$inc" $used </dev/null 2>/dev/null)
+      dir=$({chooser} "$inc" $used </dev/null 2>/dev/null)
     fi
   fi
   if [ -n "$dir" ]; then
@@ -389,6 +389,18 @@ def course_lock(here=HERE):
     return None
 
 
+def python_module(base, script):
+    """A shell command that runs `script`'s main(argv) from `base`, imported as a module.
+
+    Run as a script, Python compiles it anew every time (about 5 ms for
+    cell_cargo.py here, which runs before every cell); imported, it keeps the
+    bytecode in base/__pycache__. -I -S: no user site, no PYTHON* variables.
+    """
+    name = script.removesuffix(".py")
+    code = f"import sys; sys.path.insert(0, sys.argv.pop(1)); import {name}; sys.exit({name}.main(sys.argv[1:]))"
+    return " ".join(shlex.quote(a) for a in [sys.executable, "-I", "-S", "-c", code, str(base)])
+
+
 def cell_rustc(base, lock=None):
     """Writes the wrapper for the cells' rustc into `base`; returns its path, or None where it cannot run.
 
@@ -412,10 +424,9 @@ def cell_rustc(base, lock=None):
     try:
         text = (
             CELL_RUSTC.replace("{lock}", shlex.quote(seed))
-            .replace("{python}", shlex.quote(sys.executable))
             .replace("{functions}", shlex.quote(str(base / HELPERS[0])))
-            .replace("{chooser}", shlex.quote(str(base / HELPERS[1])))
-            .replace("{cell_cargo}", shlex.quote(str(base / HELPERS[2])))
+            .replace("{chooser}", python_module(base, HELPERS[1]))
+            .replace("{cell_cargo}", python_module(base, HELPERS[2]))
         )
         write_if_changed(script, text.encode(), mode=0o755)
         # A folder mounted noexec would stop every cell: try it once.
@@ -430,7 +441,7 @@ def cell_rustc(base, lock=None):
 # else from PATH; a folder of the kernel's own, first in its PATH, answers both.
 CELL_CARGO = """#!/bin/sh
 # Written by start_kernel.py (erstes-netz); see cell_cargo.py.
-exec {python} -I -S {cell_cargo} --cargo {cargo} "$@"
+exec {cell_cargo} --cargo {cargo} "$@"
 """
 RUSTUP = """#!/bin/sh
 # Written by start_kernel.py (erstes-netz): evcxr asks `rustup which cargo` for its cargo.
@@ -461,8 +472,7 @@ def cell_cargo(base, toolchain_bin, path):
     try:
         folder.mkdir(parents=True, exist_ok=True)
         text = (
-            CELL_CARGO.replace("{python}", shlex.quote(sys.executable))
-            .replace("{cell_cargo}", shlex.quote(str(script)))
+            CELL_CARGO.replace("{cell_cargo}", python_module(base, HELPERS[2]))
             .replace("{cargo}", shlex.quote(str(cargo)))
         )
         write_if_changed(starter, text.encode(), mode=0o755)
