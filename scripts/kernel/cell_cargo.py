@@ -1,6 +1,6 @@
 """The kernel's `cargo`: runs Cargo, or – where only the cell changed – the cell's rustc alone.
 
-    python -I -S cell_cargo.py --cargo REAL_CARGO ARG…   (<base>/bin/cargo, written by start_kernel.py)
+    main(["--cargo", REAL_CARGO, ARG…])   (<base>/bin/<key>/cargo, written by start_kernel.py)
 
 evcxr runs `cargo build` for every cell. Between two cells only src/lib.rs
 changes, yet Cargo checks the fingerprints of all ~60 libraries each time:
@@ -26,7 +26,7 @@ removes the record; so does the next build after a replay that failed (a
 compile error, or anything the record does not see). rustc's own diagnostics
 (JSON) reach evcxr as they do through Cargo.
 
-    python -I -S cell_cargo.py --record FILE ARG…   (cell-rustc.sh, during Cargo's build)
+    main(["--record", FILE, ARG…])   (cell-rustc.sh, during Cargo's build)
 
 writes the rustc command (ARG…, starting with cell-rustc.sh itself), its
 folder and environment to FILE.
@@ -42,7 +42,7 @@ RECORD_ENV = "ERSTES_NETZ_CARGO_RECORD"  # tells cell-rustc.sh where to record t
 VERSION = 1
 # Cargo's jobserver: file descriptors (or a fifo) of the Cargo process that
 # started the recorded rustc. In a later process those numbers may be other
-# files, so a replayed rustc must not use them; it then takes its own threads.
+# files, so they are not recorded; a replay brings a jobserver of its own.
 JOBSERVER_ENV = ("CARGO_MAKEFLAGS", "MAKEFLAGS", "MFLAGS")
 SO_PATH_ENV = "EVCXR_EXECUTION_SO_PATH"  # evcxr's rustc wrapper names the compiled library there
 
@@ -200,9 +200,12 @@ def config_files(cwd, env):
         if parent == folder:
             break
         folder = parent
-    home = env.get("CARGO_HOME") or os.path.join(os.path.expanduser("~"), ".cargo")
-    files += [os.path.join(home, name) for name in ("config.toml", "config")]
+    files += [os.path.join(cargo_home(env), name) for name in ("config.toml", "config")]
     return files
+
+
+def cargo_home(env):
+    return env.get("CARGO_HOME") or os.path.join(os.path.expanduser("~"), ".cargo")
 
 
 def linked_libraries(rustc_argv):
@@ -237,8 +240,7 @@ def library_sources(rustc_argv, env):
     someone edits it while the kernel runs); registry sources do not change.
     The dep-info files (`*.d`) in the `-L dependency=` folders list them.
     """
-    home = env.get("CARGO_HOME") or os.path.join(os.path.expanduser("~"), ".cargo")
-    unchanging = tuple(os.path.join(home, d) + os.sep for d in ("registry", "git"))
+    unchanging = tuple(os.path.join(cargo_home(env), d) + os.sep for d in ("registry", "git"))
     folders = [a.split("=", 1)[1] for a in rustc_argv if a.startswith("dependency=")]
     sources = set()
     for folder in folders:
