@@ -5,8 +5,10 @@ One Rust kernel of the course with lesson 1's first cell, its function
 definitions (the solution's) and the bundled digits. Then, from the same start
 weights, epochs taken in turn (A B, B A, …) with
 
-  A: the lesson's functions: sigmoid with `Zip::from(z).par_map_collect` (all
-     cores) and σ' as `a_1.mapv(|a| a * (1.0 - a))` (one pass);
+  A: the lesson's functions as the lesson has them now: since 08.12.2026
+     sigmoid through `erstes_netz::sigmoid` (vectorised, all cores; from 04.12.
+     to 08.12. `Zip::from(z).par_map_collect`) and σ' as
+     `a_1.mapv(|a| a * (1.0 - a))` (one pass);
   B: the same functions with the form the lesson had until 04.12.2026:
      `z.mapv(…)` (one core) and `a_1 * &(1.0 - a_1)` (two passes, two arrays).
 

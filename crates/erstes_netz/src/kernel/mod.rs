@@ -15,8 +15,11 @@
 
 #[macro_use]
 mod vector;
+#[cfg(target_arch = "x86_64")]
+mod exp_table;
 mod fused;
 mod kept;
+mod libm_exp;
 mod pages;
 mod pair_sums;
 mod row_dots;
@@ -33,6 +36,7 @@ use ndarray::{Array2, ArrayRef2, ArrayView2};
 pub(crate) use fused::{hidden_gradients, hidden_layer};
 pub use kept::ImagePattern;
 use kept::Kept;
+pub(crate) use libm_exp::sigmoid_to_for_cpu;
 pub(crate) use pages::zeroed;
 use pages::zeroed_in_parts;
 use thin::THIN;
