@@ -6,7 +6,9 @@ opens them for every websocket); the hub test met such hung kernels at start.
 Here a kernelspec with the proxy switched on must:
 - run cells and deliver their output (iopub through the proxy);
 - answer 8,000 short-lived shell and control connections, each one;
-- take evcxr with it when the proxy is killed (no orphaned kernel).
+- take evcxr with it when the proxy is killed (no orphaned kernel);
+- give evcxr ports from below the range Linux hands out by itself (a port from
+  inside it was once taken before evcxr could bind it).
 """
 
 import json
@@ -30,6 +32,7 @@ zmq = pytest.importorskip("zmq")
 
 KERNEL = ROOT / "scripts" / "kernel"
 sys.path.insert(0, str(KERNEL))
+import kernel_proxy  # noqa: E402
 import start_kernel  # noqa: E402 – which files a kernelspec holds beside it
 
 
@@ -120,3 +123,44 @@ def test_kernelspec_of_the_hub_asks_for_the_proxy():
     text = (ROOT / "scripts" / "hub" / "install_hub.sh").read_text()
     install = text[text.index("install_kernelspec.py") :].split("\n\n")[0]
     assert "--proxy" in install, install
+
+
+def test_evcxr_ports_come_from_below_the_ephemeral_range(tmp_path, monkeypatch):
+    first, last = kernel_proxy.ephemeral_range()
+    assert 1024 <= first < last
+    ports = kernel_proxy.free_ports(5)
+    assert len(set(ports)) == 5
+    assert all(kernel_proxy.LOWEST_PORT <= p < first for p in ports), (ports, first)
+    import socket
+
+    for p in ports:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", p))  # still free
+    # ports in use are passed over: of the only 100 candidates, all but one are held here
+    base = ports[0] - 50
+    monkeypatch.setattr(kernel_proxy, "LOWEST_PORT", base)
+    held = []
+    try:
+        for p in range(base, base + 100):
+            s = socket.socket()
+            try:
+                s.bind(("127.0.0.1", p))
+            except OSError:
+                s.close()  # taken by someone else already
+                continue
+            held.append(s)
+        free_port = held[len(held) // 2].getsockname()[1]
+        held.pop(len(held) // 2).close()
+        for _ in range(3):
+            assert kernel_proxy.free_ports(1, ephemeral=(base + 100, last)) == [free_port]
+    finally:
+        for s in held:
+            s.close()
+    # no room below the range (or no /proc): ports as bind(0) gives them
+    assert len(set(kernel_proxy.free_ports(3, ephemeral=(1024, 60999)))) == 3
+    fake = tmp_path / "range"
+    fake.write_text("20000\t30000\n")
+    assert kernel_proxy.ephemeral_range(fake) == (20000, 30000)
+    fake.write_text("kaputt")
+    assert kernel_proxy.ephemeral_range(fake) is None
+    assert kernel_proxy.ephemeral_range(tmp_path / "fehlt") is None

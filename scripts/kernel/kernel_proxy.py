@@ -18,6 +18,7 @@ proxy. Used by start_kernel.py where the kernelspec asks for it (kurs.json
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -27,8 +28,43 @@ import threading
 CHANNELS = ["shell", "control", "stdin", "hb"]
 
 
-def free_ports(count, host="127.0.0.1"):
-    """Ports that were free a moment ago (evcxr binds them right after)."""
+# The lowest port free_ports takes where it knows Linux's ephemeral range.
+LOWEST_PORT = 10000
+
+
+def ephemeral_range(path="/proc/sys/net/ipv4/ip_local_port_range"):
+    """(first, last) of the ports Linux gives to bind(0) and outgoing connections, or None."""
+    try:
+        with open(path, encoding="ascii") as f:
+            first, last = (int(v) for v in f.read().split())
+    except (OSError, ValueError):
+        return None
+    return first, last
+
+
+def free_ports(count, host="127.0.0.1", ephemeral=None):
+    """Ports that were free a moment ago (evcxr binds them right after).
+
+    Where Linux says which ports it hands out by itself, they come from below
+    that range. Inside it, one of them could be taken before evcxr binds it:
+    by a port another process asks for with bind(0), or by the proxy's own
+    connection attempts to evcxr, whose source port is one from that range –
+    on loopback a connection to the port it comes from connects to itself.
+    Both happened: evcxr ended with "Address already in use" while two tests
+    started kernels at once."""
+    ephemeral = ephemeral or ephemeral_range()
+    if ephemeral and ephemeral[0] - LOWEST_PORT >= 100 * count:
+        rng = random.SystemRandom()
+        ports = []
+        for port in rng.sample(range(LOWEST_PORT, ephemeral[0]), 100 * count):
+            with socket.socket() as s:
+                try:
+                    s.bind((host, port))
+                except OSError:
+                    continue
+            ports.append(port)
+            if len(ports) == count:
+                return ports
     socks = [socket.socket() for _ in range(count)]
     try:
         for s in socks:
@@ -107,13 +143,15 @@ def run(evcxr, args, env, scratch):
         front, back = ctx.socket(zmq.ROUTER), ctx.socket(zmq.DEALER)
         if name in ("shell", "stdin"):
             back.setsockopt(zmq.ROUTING_ID, me)
-        front.bind(url(outer, name))
-        back.connect(url(inner, name))
         pairs.append((name, front, back))
-    front, back = ctx.socket(zmq.XPUB), ctx.socket(zmq.XSUB)
-    front.bind(url(outer, "iopub"))
-    back.connect(url(inner, "iopub"))
-    pairs.append(("iopub", front, back))
+    pairs.append(("iopub", ctx.socket(zmq.XPUB), ctx.socket(zmq.XSUB)))
+    # All of Jupyter's ports first: the connections to evcxr below try again
+    # and again until evcxr listens, each from a new port of the ephemeral
+    # range, which Jupyter's ports come from too.
+    for name, front, _ in pairs:
+        front.bind(url(outer, name))
+    for name, _, back in pairs:
+        back.connect(url(inner, name))
 
     def forward(name, front, back):
         # One thread per channel, so that a full queue on one channel stalls no other.
