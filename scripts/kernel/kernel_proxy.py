@@ -50,8 +50,8 @@ def free_ports(count, host="127.0.0.1", ephemeral=None):
     by a port another process asks for with bind(0), or by the proxy's own
     connection attempts to evcxr, whose source port is one from that range –
     on loopback a connection to the port it comes from connects to itself.
-    Both happened: evcxr ended with "Address already in use" while two tests
-    started kernels at once."""
+    One of the two happened (the log does not say which): evcxr ended with
+    "Address already in use" while two tests started kernels at once."""
     ephemeral = ephemeral or ephemeral_range()
     if ephemeral and ephemeral[0] - LOWEST_PORT >= 100 * count:
         rng = random.SystemRandom()
